@@ -1,0 +1,264 @@
+/*
+ * atomic_check.c --- the alignment rule checker (FORMAT.md section 3).
+ *
+ * The checker is a state machine fed with a file's extents in logical
+ * order.  It keeps only the window that is still open, so one walk of
+ * the extent tree costs O(number of extents): a long extent that
+ * covers many whole windows is judged once, and the windows it covers
+ * are reported as one range.
+ */
+
+#include <string.h>
+
+#include "ext2fs_atomic.h"
+
+void ext2fs_atomic_checker_init(struct ext2fs_atomic_checker *c,
+				blk64_t unit, __u64 i_size,
+				unsigned int blocksize,
+				ext2fs_atomic_violation_func func, void *priv)
+{
+	memset(c, 0, sizeof(*c));
+	c->unit = unit ? unit : 1;
+	c->eof_lblk = (i_size + blocksize - 1) / blocksize;
+	c->func = func;
+	c->priv = priv;
+}
+
+/*
+ * Report windows [first, first + n) with the given problems, in
+ * window order.
+ */
+static void report(struct ext2fs_atomic_checker *c, __u64 first, __u64 n,
+		   int problems)
+{
+	struct ext2fs_atomic_violation v;
+
+	if (!problems || !n)
+		return;
+	c->nr_bad += n;
+	if (!c->func || c->stop)
+		return;
+	v.first_window = first;
+	v.nr_windows = n;
+	v.problems = problems;
+	if (c->func(c->ino, &v, c->priv))
+		c->stop = 1;
+}
+
+/* The open window ends: whatever was not reached is a hole. */
+static void close_window(struct ext2fs_atomic_checker *c)
+{
+	if (!c->window_open)
+		return;
+	if (c->next_lblk != (c->cur_window + 1) * c->unit)
+		c->cur_problems |= EXT2FS_ATOMIC_HOLE;
+	report(c, c->cur_window, 1, c->cur_problems);
+	c->window_open = 0;
+}
+
+/* Does a written piece ending (exclusively) at end lie past EOF? */
+static int written_past_eof(struct ext2fs_atomic_checker *c, blk64_t end,
+			    int uninit)
+{
+	return !uninit && end > c->eof_lblk;
+}
+
+/* Join the open window, or open the one that lblk starts in. */
+static void enter_window(struct ext2fs_atomic_checker *c, blk64_t lblk,
+			 blk64_t pblk)
+{
+	blk64_t u = c->unit;
+
+	if (c->window_open) {
+		if (lblk < c->next_lblk) {
+			/* Overlap or out of order: the map itself is bad. */
+			c->cur_problems |= EXT2FS_ATOMIC_DISCONTIGUOUS;
+			close_window(c);
+		} else if (lblk / u != c->cur_window) {
+			close_window(c);
+		} else {
+			if (lblk != c->next_lblk)
+				c->cur_problems |= EXT2FS_ATOMIC_HOLE;
+			if (pblk != c->next_pblk + (lblk - c->next_lblk))
+				c->cur_problems |= EXT2FS_ATOMIC_DISCONTIGUOUS;
+			return;
+		}
+	}
+	c->window_open = 1;
+	c->cur_window = lblk / u;
+	c->cur_problems = 0;
+	if (lblk % u)
+		c->cur_problems |= EXT2FS_ATOMIC_HOLE;
+	if (pblk % u != lblk % u)
+		c->cur_problems |= EXT2FS_ATOMIC_MISALIGNED;
+}
+
+/* Windows [first, end) wholly covered by one extent. */
+static void whole_windows(struct ext2fs_atomic_checker *c, __u64 first,
+			  __u64 end, int misaligned, int uninit)
+{
+	__u64 eof_window = c->eof_lblk / c->unit;
+	__u64 split;
+	int base = misaligned ? EXT2FS_ATOMIC_MISALIGNED : 0;
+
+	if (end <= first)
+		return;
+	if (uninit) {
+		report(c, first, end - first, base);
+		return;
+	}
+	/* A window holds a block past EOF iff its index is >= eof_window. */
+	split = eof_window < first ? first : eof_window;
+	if (split > end)
+		split = end;
+	report(c, first, split - first, base);
+	report(c, split, end - split, base | EXT2FS_ATOMIC_PAST_EOF);
+}
+
+void ext2fs_atomic_checker_add(struct ext2fs_atomic_checker *c,
+			       blk64_t lblk, blk64_t pblk, __u32 len,
+			       int uninit)
+{
+	blk64_t u = c->unit, end = lblk + len, wend;
+	int misaligned = (pblk % u) != (lblk % u);
+
+	if (!len || c->stop)
+		return;
+	enter_window(c, lblk, pblk);
+	wend = (c->cur_window + 1) * u;
+	if (written_past_eof(c, end < wend ? end : wend, uninit))
+		c->cur_problems |= EXT2FS_ATOMIC_PAST_EOF;
+	c->next_lblk = end < wend ? end : wend;
+	c->next_pblk = pblk + (c->next_lblk - lblk);
+	if (end < wend)
+		return;
+	close_window(c);
+
+	whole_windows(c, wend / u, end / u, misaligned, uninit);
+
+	if (end % u) {
+		c->window_open = 1;
+		c->cur_window = end / u;
+		c->cur_problems = misaligned ? EXT2FS_ATOMIC_MISALIGNED : 0;
+		if (written_past_eof(c, end, uninit))
+			c->cur_problems |= EXT2FS_ATOMIC_PAST_EOF;
+		c->next_lblk = end;
+		c->next_pblk = pblk + len;
+	}
+}
+
+void ext2fs_atomic_checker_finish(struct ext2fs_atomic_checker *c)
+{
+	close_window(c);
+}
+
+/*
+ * Merge neighbouring reports with the same problems before handing
+ * them to the caller's function.
+ */
+struct merge {
+	ext2fs_atomic_violation_func func;
+	void *priv;
+	int have;
+	int stop;
+	struct ext2fs_atomic_violation v;
+};
+
+static int merge_flush(ext2_ino_t ino, struct merge *m)
+{
+	if (m->have && m->func && !m->stop)
+		m->stop = m->func(ino, &m->v, m->priv);
+	m->have = 0;
+	return m->stop;
+}
+
+static int merge_report(ext2_ino_t ino, const struct ext2fs_atomic_violation *v,
+			void *priv)
+{
+	struct merge *m = priv;
+
+	if (m->have && m->v.problems == v->problems &&
+	    m->v.first_window + m->v.nr_windows == v->first_window) {
+		m->v.nr_windows += v->nr_windows;
+		return 0;
+	}
+	if (merge_flush(ino, m))
+		return 1;
+	m->v = *v;
+	m->have = 1;
+	return 0;
+}
+
+/*
+ * Check one inode.  nr_bad (optional) receives the number of windows
+ * that break the rule; func (optional) receives them as ranges.
+ */
+errcode_t ext2fs_atomic_check_inode(ext2_filsys fs, ext2_ino_t ino,
+				    struct ext2_inode *inode,
+				    ext2fs_atomic_violation_func func,
+				    void *priv, __u64 *nr_bad)
+{
+	struct ext2fs_atomic_checker c;
+	struct ext2_inode inode_buf;
+	ext2_extent_handle_t handle = NULL;
+	struct ext2fs_extent extent;
+	struct merge m;
+	errcode_t retval;
+
+	if (!inode) {
+		retval = ext2fs_read_inode(fs, ino, &inode_buf);
+		if (retval)
+			return retval;
+		inode = &inode_buf;
+	}
+	if (!(inode->i_flags & EXT4_EXTENTS_FL))
+		return EXT2_ET_ATOMIC_NOT_EXTENTS;
+
+	memset(&m, 0, sizeof(m));
+	m.func = func;
+	m.priv = priv;
+	ext2fs_atomic_checker_init(&c, ext2fs_atomic_unit_blocks(fs),
+				   EXT2_I_SIZE(inode), fs->blocksize,
+				   merge_report, &m);
+	c.ino = ino;
+
+	retval = ext2fs_extent_open2(fs, ino, inode, &handle);
+	if (retval)
+		goto cleanup;
+	retval = ext2fs_extent_get(handle, EXT2_EXTENT_ROOT, &extent);
+	while (!retval && !c.stop) {
+		if (extent.e_flags & EXT2_EXTENT_FLAGS_LEAF)
+			ext2fs_atomic_checker_add(&c, extent.e_lblk,
+				extent.e_pblk, extent.e_len,
+				!!(extent.e_flags & EXT2_EXTENT_FLAGS_UNINIT));
+		retval = ext2fs_extent_get(handle, EXT2_EXTENT_NEXT_LEAF,
+					   &extent);
+	}
+	if (retval == EXT2_ET_EXTENT_NO_NEXT)
+		retval = 0;
+	if (retval)
+		goto cleanup;
+	ext2fs_atomic_checker_finish(&c);
+	merge_flush(ino, &m);
+	if (nr_bad)
+		*nr_bad = c.nr_bad;
+cleanup:
+	if (handle)
+		ext2fs_extent_free(handle);
+	return retval;
+}
+
+const char *ext2fs_atomic_problem_name(int problem)
+{
+	switch (problem) {
+	case EXT2FS_ATOMIC_HOLE:
+		return "hole inside window";
+	case EXT2FS_ATOMIC_MISALIGNED:
+		return "misaligned";
+	case EXT2FS_ATOMIC_DISCONTIGUOUS:
+		return "not physically contiguous";
+	case EXT2FS_ATOMIC_PAST_EOF:
+		return "written block past end of file";
+	}
+	return "unknown problem";
+}

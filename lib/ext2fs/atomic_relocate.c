@@ -1,0 +1,509 @@
+/*
+ * atomic_relocate.c --- move windows of an atomic file to aligned runs.
+ *
+ * Moving windows [w0, w0 + n) of a file, with U the unit and
+ * L0 = w0 * U, L1 = (w0 + n) * U:
+ *
+ *   1. read the old mapping of [L0, L1);
+ *   2. take an aligned free run P of L1 - L0 blocks;
+ *   3. copy every written block below EOF to P + (lblk - L0), in large
+ *      pieces, and flush: the new copy is on disk before any metadata
+ *      points to it;
+ *   4. switch the extent tree over, in steps that each keep every
+ *      block of the file mapped to a copy of its data:
+ *        - split extents at L0, L1 and EOF by inserting the tail first
+ *          (for a moment both entries map the same blocks), then
+ *          shortening the head;
+ *        - replace each extent inside the range in place: one write
+ *          turns it from the old blocks to the new ones;
+ *        - map the holes of the range as unwritten blocks of P;
+ *        - merge neighbours by growing the first before deleting the
+ *          second;
+ *   5. free the old blocks (never reused by this allocator, see
+ *      atomic_alloc.c) and account for the filled holes.
+ *
+ * Written blocks that lie wholly past EOF become unwritten (the rule
+ * demands it); unwritten blocks stay unwritten and are not copied.
+ */
+
+#include <string.h>
+
+#include "ext2fs_atomic.h"
+
+#define COPY_CHUNK_BYTES	(1024 * 1024)
+
+struct seg {
+	blk64_t	lblk;
+	blk64_t	pblk;
+	blk64_t	len;
+	int	uninit;
+};
+
+struct seg_list {
+	struct seg	*segs;
+	size_t		nr;
+	size_t		alloc;
+};
+
+static int ext_uninit(const struct ext2fs_extent *e)
+{
+	return !!(e->e_flags & EXT2_EXTENT_FLAGS_UNINIT);
+}
+
+static errcode_t seg_add(struct seg_list *sl, blk64_t lblk, blk64_t pblk,
+			 blk64_t len, int uninit)
+{
+	errcode_t retval;
+
+	if (sl->nr == sl->alloc) {
+		size_t n = sl->alloc ? sl->alloc * 2 : 16;
+
+		retval = ext2fs_resize_mem(sl->alloc * sizeof(struct seg),
+					   n * sizeof(struct seg), &sl->segs);
+		if (retval)
+			return retval;
+		sl->alloc = n;
+	}
+	sl->segs[sl->nr].lblk = lblk;
+	sl->segs[sl->nr].pblk = pblk;
+	sl->segs[sl->nr].len = len;
+	sl->segs[sl->nr].uninit = uninit;
+	sl->nr++;
+	return 0;
+}
+
+/*
+ * Leave the handle on the first leaf extent that ends after lblk.
+ * Returns EXT2_ET_EXTENT_NO_NEXT when there is none.
+ */
+static errcode_t seek_extent(ext2_extent_handle_t handle, blk64_t lblk,
+			     struct ext2fs_extent *ext)
+{
+	errcode_t retval;
+
+	retval = ext2fs_extent_goto2(handle, 0, lblk);
+	if (retval && retval != EXT2_ET_EXTENT_NOT_FOUND)
+		return retval;
+	retval = ext2fs_extent_get(handle, EXT2_EXTENT_CURRENT, ext);
+	if (retval)
+		return EXT2_ET_EXTENT_NO_NEXT;
+	while (!(ext->e_flags & EXT2_EXTENT_FLAGS_LEAF) ||
+	       ext->e_lblk + ext->e_len <= lblk) {
+		retval = ext2fs_extent_get(handle, EXT2_EXTENT_NEXT_LEAF, ext);
+		if (retval)
+			return retval;
+	}
+	return 0;
+}
+
+/* The old mapping of [l0, l1), in logical order. */
+static errcode_t collect(ext2_extent_handle_t handle, blk64_t l0, blk64_t l1,
+			 struct seg_list *sl)
+{
+	struct ext2fs_extent ext;
+	blk64_t start, end;
+	errcode_t retval;
+
+	retval = seek_extent(handle, l0, &ext);
+	while (!retval && ext.e_lblk < l1) {
+		start = ext.e_lblk > l0 ? ext.e_lblk : l0;
+		end = ext.e_lblk + ext.e_len < l1 ? ext.e_lblk + ext.e_len : l1;
+		retval = seg_add(sl, start, ext.e_pblk + (start - ext.e_lblk),
+				 end - start, ext_uninit(&ext));
+		if (retval)
+			return retval;
+		retval = ext2fs_extent_get(handle, EXT2_EXTENT_NEXT_LEAF, &ext);
+	}
+	if (retval == EXT2_ET_EXTENT_NO_NEXT)
+		retval = 0;
+	return retval;
+}
+
+/* Copy the written blocks below eof of every segment to the new run. */
+static errcode_t copy_data(ext2_filsys fs, const struct seg_list *sl,
+			   blk64_t l0, blk64_t new_pblk, blk64_t eof,
+			   struct ext2fs_atomic_reloc_stats *st)
+{
+	blk64_t chunk = COPY_CHUNK_BYTES / fs->blocksize, lblk, end, n;
+	const struct seg *s;
+	errcode_t retval;
+	char *buf;
+	size_t i;
+
+	if (!chunk)
+		chunk = 1;
+	retval = ext2fs_get_mem(chunk * fs->blocksize, &buf);
+	if (retval)
+		return retval;
+	for (i = 0; i < sl->nr; i++) {
+		s = &sl->segs[i];
+		if (s->uninit)
+			continue;
+		end = s->lblk + s->len < eof ? s->lblk + s->len : eof;
+		for (lblk = s->lblk; lblk < end; lblk += n) {
+			n = end - lblk < chunk ? end - lblk : chunk;
+			retval = io_channel_read_blk64(fs->io,
+					s->pblk + (lblk - s->lblk), n, buf);
+			if (retval)
+				goto cleanup;
+			retval = io_channel_write_blk64(fs->io,
+					new_pblk + (lblk - l0), n, buf);
+			if (retval)
+				goto cleanup;
+			if (st)
+				st->blocks_copied += n;
+		}
+	}
+	retval = io_channel_flush(fs->io);
+cleanup:
+	ext2fs_free_mem(&buf);
+	return retval;
+}
+
+/* Make lblk the first block of an extent, if an extent covers it. */
+static errcode_t split_at(ext2_extent_handle_t handle, blk64_t lblk)
+{
+	struct ext2fs_extent ext, tail;
+	errcode_t retval;
+
+	retval = ext2fs_extent_goto2(handle, 0, lblk);
+	if (retval == EXT2_ET_EXTENT_NOT_FOUND)
+		return 0;
+	if (retval)
+		return retval;
+	retval = ext2fs_extent_get(handle, EXT2_EXTENT_CURRENT, &ext);
+	if (retval || ext.e_lblk == lblk)
+		return retval;
+	tail = ext;
+	tail.e_lblk = lblk;
+	tail.e_pblk = ext.e_pblk + (lblk - ext.e_lblk);
+	tail.e_len = ext.e_len - (lblk - ext.e_lblk);
+	retval = ext2fs_extent_insert(handle, EXT2_EXTENT_INSERT_AFTER, &tail);
+	if (retval)
+		return retval;
+	retval = ext2fs_extent_goto2(handle, 0, ext.e_lblk);
+	if (retval)
+		return retval;
+	ext.e_len = lblk - ext.e_lblk;
+	return ext2fs_extent_replace(handle, 0, &ext);
+}
+
+/* Point every extent inside [l0, l1) at the new run. */
+static errcode_t switch_extents(ext2_extent_handle_t handle, blk64_t l0,
+				blk64_t l1, blk64_t new_pblk, blk64_t eof)
+{
+	struct ext2fs_extent ext;
+	errcode_t retval;
+
+	retval = seek_extent(handle, l0, &ext);
+	while (!retval && ext.e_lblk < l1) {
+		if (ext.e_lblk < l0 || ext.e_lblk + ext.e_len > l1)
+			return EXT2_ET_ATOMIC_CORRUPT_MAP;
+		ext.e_pblk = new_pblk + (ext.e_lblk - l0);
+		if (ext.e_lblk >= eof)
+			ext.e_flags |= EXT2_EXTENT_FLAGS_UNINIT;
+		retval = ext2fs_extent_replace(handle, 0, &ext);
+		if (retval)
+			return retval;
+		retval = ext2fs_extent_get(handle, EXT2_EXTENT_NEXT_LEAF, &ext);
+	}
+	return retval == EXT2_ET_EXTENT_NO_NEXT ? 0 : retval;
+}
+
+/* Map the holes of [l0, l1) as unwritten blocks of the new run. */
+static errcode_t fill_holes(ext2_extent_handle_t handle,
+			    const struct seg_list *sl, blk64_t l0, blk64_t l1,
+			    blk64_t new_pblk)
+{
+	blk64_t lblk = l0, next;
+	errcode_t retval;
+	size_t i = 0;
+
+	while (lblk < l1) {
+		if (i < sl->nr && sl->segs[i].lblk == lblk) {
+			lblk += sl->segs[i++].len;
+			continue;
+		}
+		next = i < sl->nr ? sl->segs[i].lblk : l1;
+		for (; lblk < next; lblk++) {
+			retval = ext2fs_extent_set_bmap(handle, lblk,
+					new_pblk + (lblk - l0),
+					EXT2_EXTENT_SET_BMAP_UNINIT);
+			if (retval)
+				return retval;
+		}
+	}
+	return 0;
+}
+
+static int mergeable(const struct ext2fs_extent *a,
+		     const struct ext2fs_extent *b)
+{
+	__u32 max = ext_uninit(a) ? EXT_UNINIT_MAX_LEN : EXT_INIT_MAX_LEN;
+
+	return a->e_lblk + a->e_len == b->e_lblk &&
+	       a->e_pblk + a->e_len == b->e_pblk &&
+	       ext_uninit(a) == ext_uninit(b) &&
+	       (blk64_t) a->e_len + b->e_len <= max;
+}
+
+/* Grow a over its mergeable successor b, then drop b. */
+static errcode_t merge_pair(ext2_extent_handle_t handle,
+			    struct ext2fs_extent *a,
+			    const struct ext2fs_extent *b)
+{
+	struct ext2fs_extent cur;
+	errcode_t retval;
+
+	retval = ext2fs_extent_goto2(handle, 0, a->e_lblk);
+	if (retval)
+		return retval;
+	a->e_len += b->e_len;
+	retval = ext2fs_extent_replace(handle, 0, a);
+	if (retval)
+		return retval;
+	retval = ext2fs_extent_get(handle, EXT2_EXTENT_NEXT_LEAF, &cur);
+	if (retval)
+		return retval;
+	if (cur.e_lblk != b->e_lblk)
+		return EXT2_ET_ATOMIC_CORRUPT_MAP;
+	retval = ext2fs_extent_delete(handle, 0);
+	if (retval)
+		return retval;
+	if (!ext2fs_extent_get(handle, EXT2_EXTENT_CURRENT, &cur)) {
+		retval = ext2fs_extent_fix_parents(handle);
+		if (retval)
+			return retval;
+	}
+	return ext2fs_extent_goto2(handle, 0, a->e_lblk);
+}
+
+/* Merge mergeable neighbours from the extent holding from up to to. */
+static errcode_t merge_range(ext2_extent_handle_t handle, blk64_t from,
+			     blk64_t to)
+{
+	struct ext2fs_extent a, b;
+	errcode_t retval;
+
+	retval = seek_extent(handle, from, &a);
+	while (!retval) {
+		retval = ext2fs_extent_get(handle, EXT2_EXTENT_NEXT_LEAF, &b);
+		if (retval || b.e_lblk > to)
+			break;
+		if (mergeable(&a, &b))
+			retval = merge_pair(handle, &a, &b);
+		else
+			a = b;
+	}
+	return retval == EXT2_ET_EXTENT_NO_NEXT ? 0 : retval;
+}
+
+/* Logical clusters of [l0, l1) that the old mapping left unmapped. */
+static blk64_t unmapped_clusters(ext2_filsys fs, const struct seg_list *sl,
+				 blk64_t l0, blk64_t l1)
+{
+	blk64_t mapped = 0, last = ~0ULL, c, first, end;
+	size_t i;
+
+	for (i = 0; i < sl->nr; i++) {
+		first = EXT2FS_B2C(fs, sl->segs[i].lblk);
+		end = EXT2FS_B2C(fs, sl->segs[i].lblk + sl->segs[i].len - 1);
+		for (c = first; c <= end; c++)
+			if (c != last) {
+				mapped++;
+				last = c;
+			}
+	}
+	return EXT2FS_B2C(fs, l1 - l0) - mapped;
+}
+
+/* Step 4 of the header comment. */
+static errcode_t switch_over(ext2_extent_handle_t handle,
+			     const struct seg_list *sl, blk64_t l0,
+			     blk64_t l1, blk64_t new_pblk, blk64_t eof)
+{
+	errcode_t retval;
+
+	retval = split_at(handle, l0);
+	if (!retval)
+		retval = split_at(handle, l1);
+	if (!retval && eof > l0 && eof < l1)
+		retval = split_at(handle, eof);
+	if (!retval)
+		retval = switch_extents(handle, l0, l1, new_pblk, eof);
+	if (!retval)
+		retval = fill_holes(handle, sl, l0, l1, new_pblk);
+	if (!retval)
+		retval = merge_range(handle, l0 ? l0 - 1 : 0, l1);
+	return retval;
+}
+
+/*
+ * Move windows [first_window, first_window + nr_windows) of inode ino
+ * to one aligned free run, preferably at or after goal, below limit
+ * (0: anywhere).  inode may be NULL; if given, it is kept up to date.
+ * Windows with no mapped block are left alone.
+ */
+errcode_t ext2fs_atomic_move_windows(ext2fs_atomic_alloc_t ac,
+				     ext2_ino_t ino,
+				     struct ext2_inode *inode,
+				     __u64 first_window, __u64 nr_windows,
+				     blk64_t goal, blk64_t limit,
+				     struct ext2fs_atomic_reloc_stats *st)
+{
+	ext2_filsys fs = ext2fs_atomic_alloc_fs(ac);
+	blk64_t unit = ext2fs_atomic_unit_blocks(fs);
+	blk64_t l0 = first_window * unit, l1 = l0 + nr_windows * unit;
+	ext2_extent_handle_t handle = NULL;
+	struct seg_list sl = { NULL, 0, 0 };
+	struct ext2_inode inode_buf;
+	blk64_t eof, new_pblk, filled;
+	errcode_t retval;
+	size_t i;
+
+	if (!nr_windows || l1 > (1ULL << 32))
+		return EXT2_ET_ATOMIC_BAD_RANGE;
+	if (!inode) {
+		retval = ext2fs_read_inode(fs, ino, &inode_buf);
+		if (retval)
+			return retval;
+		inode = &inode_buf;
+	}
+	if (!(inode->i_flags & EXT4_EXTENTS_FL))
+		return EXT2_ET_ATOMIC_NOT_EXTENTS;
+	eof = (EXT2_I_SIZE(inode) + fs->blocksize - 1) / fs->blocksize;
+
+	retval = ext2fs_extent_open2(fs, ino, inode, &handle);
+	if (retval)
+		goto cleanup;
+	retval = collect(handle, l0, l1, &sl);
+	if (retval || !sl.nr)
+		goto cleanup;
+	if (!goal)
+		goal = sl.segs[0].pblk;
+	retval = ext2fs_atomic_alloc_run(ac, goal, limit, l1 - l0, &new_pblk);
+	if (retval)
+		goto cleanup;
+	retval = copy_data(fs, &sl, l0, new_pblk, eof, st);
+	if (retval) {
+		/* Nothing points at the new run yet: give it back. */
+		ext2fs_block_alloc_stats_range(fs, new_pblk, l1 - l0, -1);
+		goto cleanup;
+	}
+	retval = switch_over(handle, &sl, l0, l1, new_pblk, eof);
+	if (retval)
+		goto cleanup;
+	for (i = 0; i < sl.nr; i++)
+		ext2fs_atomic_free_blocks(ac, sl.segs[i].pblk, sl.segs[i].len);
+	filled = unmapped_clusters(fs, &sl, l0, l1);
+	if (filled) {
+		retval = ext2fs_iblk_add_blocks(fs, inode, filled);
+		if (!retval)
+			retval = ext2fs_write_inode(fs, ino, inode);
+		if (retval)
+			goto cleanup;
+	}
+	if (st)
+		st->windows_moved += nr_windows;
+cleanup:
+	if (handle)
+		ext2fs_extent_free(handle);
+	ext2fs_free_mem(&sl.segs);
+	return retval;
+}
+
+/* The broken windows of one inode, as the checker reports them. */
+struct bad_list {
+	struct ext2fs_atomic_violation	*v;
+	size_t				nr;
+	size_t				alloc;
+	errcode_t			err;
+};
+
+static int note_violation(ext2_ino_t ino EXT2FS_ATTR((unused)),
+			  const struct ext2fs_atomic_violation *v, void *priv)
+{
+	struct bad_list *bl = priv;
+	size_t n;
+
+	if (bl->nr == bl->alloc) {
+		n = bl->alloc ? bl->alloc * 2 : 16;
+		bl->err = ext2fs_resize_mem(bl->alloc * sizeof(*v),
+					    n * sizeof(*v), &bl->v);
+		if (bl->err)
+			return 1;
+		bl->alloc = n;
+	}
+	bl->v[bl->nr++] = *v;
+	return 0;
+}
+
+/*
+ * Move a range of windows; when no aligned run is big enough for all
+ * of them, move the halves separately, down to single windows.
+ */
+static errcode_t move_split(ext2fs_atomic_alloc_t ac, ext2_ino_t ino,
+			    struct ext2_inode *inode, __u64 first, __u64 n,
+			    struct ext2fs_atomic_reloc_stats *st)
+{
+	errcode_t retval;
+
+	retval = ext2fs_atomic_move_windows(ac, ino, inode, first, n, 0, 0,
+					    st);
+	if (retval != EXT2_ET_ATOMIC_NO_SPACE || n == 1)
+		return retval;
+	retval = move_split(ac, ino, inode, first, n / 2, st);
+	if (!retval)
+		retval = move_split(ac, ino, inode, first + n / 2, n - n / 2,
+				    st);
+	return retval;
+}
+
+/*
+ * Repair every window of inode ino that breaks the rule.  Moves are
+ * made in pieces of at most one maximal extent, so that a single
+ * interrupted move leaves little to redo.
+ */
+errcode_t ext2fs_atomic_relocate_inode(ext2fs_atomic_alloc_t ac,
+				       ext2_ino_t ino,
+				       ext2fs_atomic_progress_func progress,
+				       void *priv,
+				       struct ext2fs_atomic_reloc_stats *st)
+{
+	ext2_filsys fs = ext2fs_atomic_alloc_fs(ac);
+	__u64 per_move = EXT_INIT_MAX_LEN / ext2fs_atomic_unit_blocks(fs);
+	struct bad_list bl = { NULL, 0, 0, 0 };
+	struct ext2_inode inode;
+	__u64 total = 0, done = 0, w, n;
+	errcode_t retval;
+	size_t i;
+
+	if (!per_move)
+		per_move = 1;
+	retval = ext2fs_read_inode(fs, ino, &inode);
+	if (retval)
+		return retval;
+	retval = ext2fs_atomic_check_inode(fs, ino, &inode, note_violation,
+					   &bl, NULL);
+	if (!retval)
+		retval = bl.err;
+	if (retval)
+		goto cleanup;
+	for (i = 0; i < bl.nr; i++)
+		total += bl.v[i].nr_windows;
+	for (i = 0; i < bl.nr && !retval; i++) {
+		for (w = 0; w < bl.v[i].nr_windows && !retval; w += n) {
+			n = bl.v[i].nr_windows - w;
+			if (n > per_move)
+				n = per_move;
+			retval = move_split(ac, ino, &inode,
+					    bl.v[i].first_window + w, n, st);
+			done += n;
+			if (progress)
+				progress(ino, done, total, priv);
+		}
+	}
+cleanup:
+	ext2fs_free_mem(&bl.v);
+	return retval;
+}

@@ -1,0 +1,185 @@
+/*
+ * ext2fs_atomic.h --- the atomic write extension library.
+ *
+ * Everything the e2fsprogs-atomic tools know about atomic files lives
+ * behind this header: the on-disk items of doc/FORMAT (the compat
+ * feature, the unit byte, the inode flag), the alignment rule checker,
+ * the aligned allocator, the window relocator and the atomic inode
+ * enumerator.  It builds on the distribution's libext2fs.
+ */
+
+#ifndef EXT2FS_ATOMIC_H
+#define EXT2FS_ATOMIC_H
+
+#include <ext2fs/ext2fs.h>
+#include "atomic_err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* On-disk values (FORMAT.md section 2) */
+#define EXT4_FEATURE_COMPAT_ATOMIC_WRITE	0x2000
+#define EXT4_ATOMIC_FL				0x01000000
+#define EXT2FS_ATOMIC_UNIT_OFFSET		0x284	/* byte in the sb */
+#define EXT2FS_ATOMIC_FEATURE_NAME		"atomic_write"
+#define EXT2FS_ATOMIC_FLAG_NAME			"Atomic_Write"
+#define EXT2FS_ATOMIC_FLAG_LETTER		'W'
+#define EXT2FS_ATOMIC_DEFAULT_UNIT_BYTES	65536
+
+/*
+ * Format accessors (atomic_format.c)
+ */
+int ext2fs_atomic_has_feature(const struct ext2_super_block *sb);
+void ext2fs_atomic_set_feature(struct ext2_super_block *sb);
+void ext2fs_atomic_clear_feature(struct ext2_super_block *sb);
+__u8 ext2fs_atomic_get_log_unit(const struct ext2_super_block *sb);
+void ext2fs_atomic_set_log_unit(struct ext2_super_block *sb, __u8 log_unit);
+errcode_t ext2fs_atomic_validate_unit(const struct ext2_super_block *sb,
+				      unsigned int log_unit);
+errcode_t ext2fs_atomic_check_super(const struct ext2_super_block *sb);
+blk64_t ext2fs_atomic_unit_blocks(ext2_filsys fs);
+errcode_t ext2fs_atomic_enable(ext2_filsys fs, unsigned int log_unit);
+errcode_t ext2fs_atomic_parse_size(const char *str,
+				   unsigned long long *bytes);
+errcode_t ext2fs_atomic_bytes_to_log(const struct ext2_super_block *sb,
+				     unsigned long long bytes,
+				     unsigned int *log_unit);
+int ext2fs_atomic_inode_flagged(const struct ext2_inode *inode);
+errcode_t ext2fs_atomic_inode_valid(ext2_filsys fs,
+				    const struct ext2_inode *inode);
+
+/*
+ * The rule checker (atomic_check.c)
+ *
+ * A violation names a range of consecutive windows of one file that
+ * all break the rule in the same ways.  Windows are numbered from the
+ * start of the file: window k covers logical blocks [k*U, (k+1)*U).
+ */
+#define EXT2FS_ATOMIC_HOLE		0x0001	/* unmapped block inside */
+#define EXT2FS_ATOMIC_MISALIGNED	0x0002	/* pblk % U != lblk % U */
+#define EXT2FS_ATOMIC_DISCONTIGUOUS	0x0004	/* two physical runs */
+#define EXT2FS_ATOMIC_PAST_EOF		0x0008	/* written block past EOF */
+#define EXT2FS_ATOMIC_ALL_PROBLEMS	0x000f
+
+struct ext2fs_atomic_violation {
+	__u64	first_window;
+	__u64	nr_windows;
+	int	problems;	/* EXT2FS_ATOMIC_* mask */
+};
+
+typedef int (*ext2fs_atomic_violation_func)(ext2_ino_t ino,
+			const struct ext2fs_atomic_violation *v, void *priv);
+
+/* The checker's state machine, usable without an extent tree. */
+struct ext2fs_atomic_checker {
+	blk64_t		unit;		/* U, in blocks */
+	blk64_t		eof_lblk;	/* first logical block wholly past EOF */
+	ext2_ino_t	ino;
+	int		window_open;
+	__u64		cur_window;
+	blk64_t		next_lblk;	/* expected next logical block */
+	blk64_t		next_pblk;	/* its expected physical block */
+	int		cur_problems;
+	__u64		nr_bad;		/* windows that break the rule */
+	ext2fs_atomic_violation_func func;
+	void		*priv;
+	int		stop;		/* func asked to stop */
+};
+
+void ext2fs_atomic_checker_init(struct ext2fs_atomic_checker *c,
+				blk64_t unit, __u64 i_size,
+				unsigned int blocksize,
+				ext2fs_atomic_violation_func func, void *priv);
+void ext2fs_atomic_checker_add(struct ext2fs_atomic_checker *c,
+			       blk64_t lblk, blk64_t pblk, __u32 len,
+			       int uninit);
+void ext2fs_atomic_checker_finish(struct ext2fs_atomic_checker *c);
+
+errcode_t ext2fs_atomic_check_inode(ext2_filsys fs, ext2_ino_t ino,
+				    struct ext2_inode *inode,
+				    ext2fs_atomic_violation_func func,
+				    void *priv, __u64 *nr_bad);
+const char *ext2fs_atomic_problem_name(int problem);
+
+/*
+ * The aligned allocator (atomic_alloc.c)
+ *
+ * Finds runs of whole units that start at a multiple of the unit,
+ * counted from block 0 of the filesystem, free in the block bitmap and
+ * clear of every group's metadata.  Blocks freed through the context
+ * are not handed out again by it, so a relocation never overwrites
+ * blocks whose old mapping may still be on disk.
+ */
+typedef struct ext2fs_atomic_alloc *ext2fs_atomic_alloc_t;
+
+errcode_t ext2fs_atomic_alloc_open(ext2_filsys fs, ext2fs_atomic_alloc_t *ret);
+void ext2fs_atomic_alloc_close(ext2fs_atomic_alloc_t ac);
+ext2_filsys ext2fs_atomic_alloc_fs(ext2fs_atomic_alloc_t ac);
+errcode_t ext2fs_atomic_find_run(ext2fs_atomic_alloc_t ac, blk64_t goal,
+				 blk64_t limit, blk64_t len, blk64_t *ret);
+errcode_t ext2fs_atomic_alloc_run(ext2fs_atomic_alloc_t ac, blk64_t goal,
+				  blk64_t limit, blk64_t len, blk64_t *ret);
+void ext2fs_atomic_free_blocks(ext2fs_atomic_alloc_t ac, blk64_t blk,
+			       blk64_t len);
+int ext2fs_atomic_is_metadata(ext2fs_atomic_alloc_t ac, blk64_t blk,
+			      blk64_t len);
+
+/*
+ * Aligned allocation for a file (atomic_falloc.c): map wholly unmapped
+ * windows [first_window, first_window + nr_windows) to aligned runs,
+ * unwritten, or zeroed and written with EXT2FS_ATOMIC_ALLOC_ZERO.
+ */
+#define EXT2FS_ATOMIC_ALLOC_ZERO	0x0001
+
+errcode_t ext2fs_atomic_alloc_windows(ext2fs_atomic_alloc_t ac,
+				      ext2_ino_t ino,
+				      struct ext2_inode *inode,
+				      __u64 first_window, __u64 nr_windows,
+				      blk64_t goal, int flags);
+
+/*
+ * The window relocator (atomic_relocate.c)
+ */
+typedef void (*ext2fs_atomic_progress_func)(ext2_ino_t ino, __u64 done,
+					    __u64 total, void *priv);
+
+struct ext2fs_atomic_reloc_stats {
+	__u64	windows_moved;
+	__u64	blocks_copied;
+};
+
+errcode_t ext2fs_atomic_move_windows(ext2fs_atomic_alloc_t ac,
+				     ext2_ino_t ino,
+				     struct ext2_inode *inode,
+				     __u64 first_window, __u64 nr_windows,
+				     blk64_t goal, blk64_t limit,
+				     struct ext2fs_atomic_reloc_stats *st);
+errcode_t ext2fs_atomic_relocate_inode(ext2fs_atomic_alloc_t ac,
+				       ext2_ino_t ino,
+				       ext2fs_atomic_progress_func progress,
+				       void *priv,
+				       struct ext2fs_atomic_reloc_stats *st);
+
+/*
+ * The atomic inode enumerator (atomic_scan.c)
+ *
+ * Calls func for every in-use inode that carries EXT4_ATOMIC_FL.
+ * A non-zero return from func stops the scan.
+ */
+typedef int (*ext2fs_atomic_inode_func)(ext2_filsys fs, ext2_ino_t ino,
+					struct ext2_inode *inode, void *priv);
+
+errcode_t ext2fs_atomic_scan_inodes(ext2_filsys fs,
+				    ext2fs_atomic_inode_func func,
+				    void *priv);
+errcode_t ext2fs_atomic_count_inodes(ext2_filsys fs, ext2_ino_t *count);
+
+/* Library-wide setup: register the error table (once per process). */
+void ext2fs_atomic_init(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EXT2FS_ATOMIC_H */
