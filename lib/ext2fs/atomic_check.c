@@ -25,24 +25,40 @@ void ext2fs_atomic_checker_init(struct ext2fs_atomic_checker *c,
 }
 
 /*
- * Report windows [first, first + n) with the given problems, in
- * window order.
+ * Hand the pending range of bad windows to the caller's function.
+ */
+static void flush_pending(struct ext2fs_atomic_checker *c)
+{
+	if (!c->pending.nr_windows)
+		return;
+	if (c->func && !c->stop && c->func(c->ino, &c->pending, c->priv))
+		c->stop = 1;
+	c->pending.nr_windows = 0;
+}
+
+/*
+ * Report windows [first, first + n) with the given problems.  Calls
+ * come in window order; a range that continues the pending one with
+ * the same problems is merged into it, so a long misaligned extent is
+ * one report, not one per window.
  */
 static void report(struct ext2fs_atomic_checker *c, __u64 first, __u64 n,
 		   int problems)
 {
-	struct ext2fs_atomic_violation v;
+	struct ext2fs_atomic_violation *p = &c->pending;
 
 	if (!problems || !n)
 		return;
 	c->nr_bad += n;
-	if (!c->func || c->stop)
+	if (p->nr_windows && p->problems == problems &&
+	    p->first_window + p->nr_windows == first) {
+		p->nr_windows += n;
 		return;
-	v.first_window = first;
-	v.nr_windows = n;
-	v.problems = problems;
-	if (c->func(c->ino, &v, c->priv))
-		c->stop = 1;
+	}
+	flush_pending(c);
+	p->first_window = first;
+	p->nr_windows = n;
+	p->problems = problems;
 }
 
 /* The open window ends: whatever was not reached is a hole. */
@@ -150,43 +166,7 @@ void ext2fs_atomic_checker_add(struct ext2fs_atomic_checker *c,
 void ext2fs_atomic_checker_finish(struct ext2fs_atomic_checker *c)
 {
 	close_window(c);
-}
-
-/*
- * Merge neighbouring reports with the same problems before handing
- * them to the caller's function.
- */
-struct merge {
-	ext2fs_atomic_violation_func func;
-	void *priv;
-	int have;
-	int stop;
-	struct ext2fs_atomic_violation v;
-};
-
-static int merge_flush(ext2_ino_t ino, struct merge *m)
-{
-	if (m->have && m->func && !m->stop)
-		m->stop = m->func(ino, &m->v, m->priv);
-	m->have = 0;
-	return m->stop;
-}
-
-static int merge_report(ext2_ino_t ino, const struct ext2fs_atomic_violation *v,
-			void *priv)
-{
-	struct merge *m = priv;
-
-	if (m->have && m->v.problems == v->problems &&
-	    m->v.first_window + m->v.nr_windows == v->first_window) {
-		m->v.nr_windows += v->nr_windows;
-		return 0;
-	}
-	if (merge_flush(ino, m))
-		return 1;
-	m->v = *v;
-	m->have = 1;
-	return 0;
+	flush_pending(c);
 }
 
 /*
@@ -202,7 +182,6 @@ errcode_t ext2fs_atomic_check_inode(ext2_filsys fs, ext2_ino_t ino,
 	struct ext2_inode inode_buf;
 	ext2_extent_handle_t handle = NULL;
 	struct ext2fs_extent extent;
-	struct merge m;
 	errcode_t retval;
 
 	if (!inode) {
@@ -214,12 +193,9 @@ errcode_t ext2fs_atomic_check_inode(ext2_filsys fs, ext2_ino_t ino,
 	if (!(inode->i_flags & EXT4_EXTENTS_FL))
 		return EXT2_ET_ATOMIC_NOT_EXTENTS;
 
-	memset(&m, 0, sizeof(m));
-	m.func = func;
-	m.priv = priv;
 	ext2fs_atomic_checker_init(&c, ext2fs_atomic_unit_blocks(fs),
 				   EXT2_I_SIZE(inode), fs->blocksize,
-				   merge_report, &m);
+				   func, priv);
 	c.ino = ino;
 
 	retval = ext2fs_extent_open2(fs, ino, inode, &handle);
@@ -239,7 +215,6 @@ errcode_t ext2fs_atomic_check_inode(ext2_filsys fs, ext2_ino_t ino,
 	if (retval)
 		goto cleanup;
 	ext2fs_atomic_checker_finish(&c);
-	merge_flush(ino, &m);
 	if (nr_bad)
 		*nr_bad = c.nr_bad;
 cleanup:

@@ -11,7 +11,7 @@
 
 #include <string.h>
 
-#include "ext2fs_atomic.h"
+#include "atomic_int.h"
 
 /* Is any block of [l0, l1) mapped? */
 static errcode_t range_mapped(ext2_extent_handle_t handle, blk64_t l0,
@@ -20,24 +20,9 @@ static errcode_t range_mapped(ext2_extent_handle_t handle, blk64_t l0,
 	struct ext2fs_extent ext;
 	errcode_t retval;
 
-	*mapped = 0;
-	retval = ext2fs_extent_goto2(handle, 0, l0);
-	if (!retval) {
-		*mapped = 1;
-		return 0;
-	}
-	if (retval != EXT2_ET_EXTENT_NOT_FOUND)
-		return retval;
-	retval = ext2fs_extent_get(handle, EXT2_EXTENT_CURRENT, &ext);
-	while (!retval) {
-		if ((ext.e_flags & EXT2_EXTENT_FLAGS_LEAF) &&
-		    ext.e_lblk + ext.e_len > l0) {
-			*mapped = ext.e_lblk < l1;
-			return 0;
-		}
-		retval = ext2fs_extent_get(handle, EXT2_EXTENT_NEXT_LEAF, &ext);
-	}
-	return 0;
+	retval = atomic_seek_extent(handle, l0, &ext);
+	*mapped = !retval && ext.e_lblk < l1;
+	return retval == EXT2_ET_EXTENT_NO_NEXT ? 0 : retval;
 }
 
 static errcode_t zero_run(ext2_filsys fs, blk64_t blk, blk64_t len)

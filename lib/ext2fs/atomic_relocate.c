@@ -28,7 +28,7 @@
 
 #include <string.h>
 
-#include "ext2fs_atomic.h"
+#include "atomic_int.h"
 
 #define COPY_CHUNK_BYTES	(1024 * 1024)
 
@@ -72,39 +72,15 @@ static errcode_t seg_add(struct seg_list *sl, blk64_t lblk, blk64_t pblk,
 	return 0;
 }
 
-/*
- * Leave the handle on the first leaf extent that ends after lblk.
- * Returns EXT2_ET_EXTENT_NO_NEXT when there is none.
- */
-static errcode_t seek_extent(ext2_extent_handle_t handle, blk64_t lblk,
-			     struct ext2fs_extent *ext)
-{
-	errcode_t retval;
-
-	retval = ext2fs_extent_goto2(handle, 0, lblk);
-	if (retval && retval != EXT2_ET_EXTENT_NOT_FOUND)
-		return retval;
-	retval = ext2fs_extent_get(handle, EXT2_EXTENT_CURRENT, ext);
-	if (retval)
-		return EXT2_ET_EXTENT_NO_NEXT;
-	while (!(ext->e_flags & EXT2_EXTENT_FLAGS_LEAF) ||
-	       ext->e_lblk + ext->e_len <= lblk) {
-		retval = ext2fs_extent_get(handle, EXT2_EXTENT_NEXT_LEAF, ext);
-		if (retval)
-			return retval;
-	}
-	return 0;
-}
-
 /* The old mapping of [l0, l1), in logical order. */
 static errcode_t collect(ext2_extent_handle_t handle, blk64_t l0, blk64_t l1,
 			 struct seg_list *sl)
 {
-	struct ext2fs_extent ext;
+	struct ext2fs_extent ext, prev;
 	blk64_t start, end;
 	errcode_t retval;
 
-	retval = seek_extent(handle, l0, &ext);
+	retval = atomic_seek_extent(handle, l0, &ext);
 	while (!retval && ext.e_lblk < l1) {
 		start = ext.e_lblk > l0 ? ext.e_lblk : l0;
 		end = ext.e_lblk + ext.e_len < l1 ? ext.e_lblk + ext.e_len : l1;
@@ -112,7 +88,8 @@ static errcode_t collect(ext2_extent_handle_t handle, blk64_t l0, blk64_t l1,
 				 end - start, ext_uninit(&ext));
 		if (retval)
 			return retval;
-		retval = ext2fs_extent_get(handle, EXT2_EXTENT_NEXT_LEAF, &ext);
+		prev = ext;
+		retval = atomic_next_extent(handle, &prev, &ext);
 	}
 	if (retval == EXT2_ET_EXTENT_NO_NEXT)
 		retval = 0;
@@ -192,10 +169,10 @@ static errcode_t split_at(ext2_extent_handle_t handle, blk64_t lblk)
 static errcode_t switch_extents(ext2_extent_handle_t handle, blk64_t l0,
 				blk64_t l1, blk64_t new_pblk, blk64_t eof)
 {
-	struct ext2fs_extent ext;
+	struct ext2fs_extent ext, prev;
 	errcode_t retval;
 
-	retval = seek_extent(handle, l0, &ext);
+	retval = atomic_seek_extent(handle, l0, &ext);
 	while (!retval && ext.e_lblk < l1) {
 		if (ext.e_lblk < l0 || ext.e_lblk + ext.e_len > l1)
 			return EXT2_ET_ATOMIC_CORRUPT_MAP;
@@ -205,7 +182,8 @@ static errcode_t switch_extents(ext2_extent_handle_t handle, blk64_t l0,
 		retval = ext2fs_extent_replace(handle, 0, &ext);
 		if (retval)
 			return retval;
-		retval = ext2fs_extent_get(handle, EXT2_EXTENT_NEXT_LEAF, &ext);
+		prev = ext;
+		retval = atomic_next_extent(handle, &prev, &ext);
 	}
 	return retval == EXT2_ET_EXTENT_NO_NEXT ? 0 : retval;
 }
@@ -262,7 +240,7 @@ static errcode_t merge_pair(ext2_extent_handle_t handle,
 	retval = ext2fs_extent_replace(handle, 0, a);
 	if (retval)
 		return retval;
-	retval = ext2fs_extent_get(handle, EXT2_EXTENT_NEXT_LEAF, &cur);
+	retval = atomic_next_extent(handle, a, &cur);
 	if (retval)
 		return retval;
 	if (cur.e_lblk != b->e_lblk)
@@ -285,9 +263,9 @@ static errcode_t merge_range(ext2_extent_handle_t handle, blk64_t from,
 	struct ext2fs_extent a, b;
 	errcode_t retval;
 
-	retval = seek_extent(handle, from, &a);
+	retval = atomic_seek_extent(handle, from, &a);
 	while (!retval) {
-		retval = ext2fs_extent_get(handle, EXT2_EXTENT_NEXT_LEAF, &b);
+		retval = atomic_next_extent(handle, &a, &b);
 		if (retval || b.e_lblk > to)
 			break;
 		if (mergeable(&a, &b))

@@ -82,6 +82,7 @@ struct ext2fs_atomic_checker {
 	blk64_t		next_pblk;	/* its expected physical block */
 	int		cur_problems;
 	__u64		nr_bad;		/* windows that break the rule */
+	struct ext2fs_atomic_violation pending;	/* not yet reported */
 	ext2fs_atomic_violation_func func;
 	void		*priv;
 	int		stop;		/* func asked to stop */

@@ -216,46 +216,58 @@ errcode_t fsutil_unmap(ext2_filsys fs, ext2_ino_t ino, blk64_t lblk,
 }
 
 /*
- * Break a window on purpose: copy it to blocks shifted by shift from
- * an aligned free run and remap it there (shift 0 < shift < U gives a
- * misaligned window).
+ * Copy logical blocks [lblk, lblk + len) of a file to new_pblk and remap
+ * them there, keeping each block's written/unwritten state.  Holes stay
+ * holes.  No alignment is applied: this is how tests break windows.
+ */
+errcode_t fsutil_move_blocks(ext2_filsys fs, ext2_ino_t ino, blk64_t lblk,
+			     blk64_t len, blk64_t new_pblk)
+{
+	struct ext2_inode inode;
+	blk64_t i, old;
+	char *buf;
+	int ret_flags;
+	errcode_t retval;
+
+	retval = ext2fs_get_mem(fs->blocksize, &buf);
+	if (retval)
+		return retval;
+	for (i = 0; i < len && !retval; i++) {
+		retval = ext2fs_read_inode(fs, ino, &inode);
+		if (!retval)
+			retval = ext2fs_bmap2(fs, ino, &inode, NULL, 0, lblk + i,
+					      &ret_flags, &old);
+		if (retval || !old)
+			continue;
+		retval = io_channel_read_blk64(fs->io, old, 1, buf);
+		if (!retval)
+			retval = io_channel_write_blk64(fs->io, new_pblk + i, 1,
+							buf);
+		if (!retval)
+			retval = fsutil_unmap(fs, ino, lblk + i, 1);
+		if (!retval)
+			retval = fsutil_map(fs, ino, lblk + i, new_pblk + i, 1,
+					    ret_flags & BMAP_RET_UNINIT);
+	}
+	ext2fs_free_mem(&buf);
+	return retval;
+}
+
+/*
+ * Break a window on purpose: move it to blocks shifted by shift from
+ * the start of a free aligned run (0 < shift < U: misaligned).
  */
 errcode_t fsutil_shift_window(ext2fs_atomic_alloc_t ac, ext2_ino_t ino,
 			      __u64 window, blk64_t shift)
 {
 	ext2_filsys fs = ext2fs_atomic_alloc_fs(ac);
-	blk64_t u = ext2fs_atomic_unit_blocks(fs), run, i, old;
-	struct ext2_inode inode;
-	char *buf;
-	int ret_flags;
+	blk64_t u = ext2fs_atomic_unit_blocks(fs), run;
 	errcode_t retval;
 
 	retval = ext2fs_atomic_find_run(ac, 0, 0, 2 * u, &run);
-	if (retval)
-		return retval;
-	retval = ext2fs_get_mem(fs->blocksize, &buf);
-	if (retval)
-		return retval;
-	retval = ext2fs_read_inode(fs, ino, &inode);
-	for (i = 0; i < u && !retval; i++) {
-		retval = ext2fs_bmap2(fs, ino, &inode, NULL, 0,
-				      window * u + i, &ret_flags, &old);
-		if (retval || !old)
-			continue;
-		retval = io_channel_read_blk64(fs->io, old, 1, buf);
-		if (!retval)
-			retval = io_channel_write_blk64(fs->io,
-					run + shift + i, 1, buf);
-		if (!retval)
-			retval = fsutil_unmap(fs, ino, window * u + i, 1);
-		if (!retval)
-			retval = fsutil_map(fs, ino, window * u + i,
-					    run + shift + i, 1,
-					    ret_flags & BMAP_RET_UNINIT);
-		if (!retval)
-			retval = ext2fs_read_inode(fs, ino, &inode);
-	}
-	ext2fs_free_mem(&buf);
+	if (!retval)
+		retval = fsutil_move_blocks(fs, ino, window * u, u,
+					    run + shift);
 	return retval;
 }
 

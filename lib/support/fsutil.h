@@ -24,6 +24,8 @@ errcode_t fsutil_map(ext2_filsys fs, ext2_ino_t ino, blk64_t lblk,
 		     blk64_t pblk, blk64_t len, int uninit);
 errcode_t fsutil_unmap(ext2_filsys fs, ext2_ino_t ino, blk64_t lblk,
 		       blk64_t len);
+errcode_t fsutil_move_blocks(ext2_filsys fs, ext2_ino_t ino, blk64_t lblk,
+			     blk64_t len, blk64_t new_pblk);
 errcode_t fsutil_shift_window(ext2fs_atomic_alloc_t ac, ext2_ino_t ino,
 			      __u64 window, blk64_t shift);
 errcode_t fsutil_print_map(FILE *f, ext2_filsys fs, ext2_ino_t ino);

@@ -1,0 +1,50 @@
+/*
+ * atomic_extent.c --- positioned walks over an extent tree.
+ *
+ * After ext2fs_extent_goto(), libext2fs 1.47 has not marked the index
+ * levels above the leaf as visited, so the first EXT2_EXTENT_NEXT_LEAF
+ * that has to leave the leaf goes down into the same leaf again and
+ * returns its first extent.  The walk below skips what it has already
+ * seen (extents come in strictly increasing logical order), which also
+ * repairs the visit marks, so it then crosses into the next leaf.
+ */
+
+#include "atomic_int.h"
+
+errcode_t atomic_next_extent(ext2_extent_handle_t handle,
+			     const struct ext2fs_extent *prev,
+			     struct ext2fs_extent *ext)
+{
+	errcode_t retval;
+
+	do {
+		retval = ext2fs_extent_get(handle, EXT2_EXTENT_NEXT_LEAF, ext);
+	} while (!retval && ext->e_lblk <= prev->e_lblk);
+	return retval;
+}
+
+/*
+ * Leave the handle on the first leaf extent that ends after lblk.
+ * Returns EXT2_ET_EXTENT_NO_NEXT when there is none.
+ */
+errcode_t atomic_seek_extent(ext2_extent_handle_t handle, blk64_t lblk,
+			     struct ext2fs_extent *ext)
+{
+	struct ext2fs_extent prev;
+	errcode_t retval;
+
+	retval = ext2fs_extent_goto2(handle, 0, lblk);
+	if (retval && retval != EXT2_ET_EXTENT_NOT_FOUND)
+		return retval;
+	retval = ext2fs_extent_get(handle, EXT2_EXTENT_CURRENT, ext);
+	if (retval)
+		return EXT2_ET_EXTENT_NO_NEXT;
+	while (!(ext->e_flags & EXT2_EXTENT_FLAGS_LEAF) ||
+	       ext->e_lblk + ext->e_len <= lblk) {
+		prev = *ext;
+		retval = atomic_next_extent(handle, &prev, ext);
+		if (retval)
+			return retval;
+	}
+	return 0;
+}

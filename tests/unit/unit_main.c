@@ -1,0 +1,135 @@
+/*
+ * unit_main.c --- the CUnit runner and the scratch-image helpers.
+ *
+ * Images are made in $TMPDIR (default /tmp) with stock mke2fs and
+ * removed afterwards.  Exit status: 0 if every test passed.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <CUnit/Basic.h>
+
+#include "unit.h"
+
+static unsigned int rand_state = 1;
+
+void test_srand(unsigned int seed)
+{
+	rand_state = seed ? seed : 1;
+}
+
+/* xorshift32: the same sequence on every machine. */
+unsigned int test_rand(void)
+{
+	rand_state ^= rand_state << 13;
+	rand_state ^= rand_state >> 17;
+	rand_state ^= rand_state << 5;
+	return rand_state;
+}
+
+int test_img_make(struct test_img *t, unsigned int blocksize,
+		  unsigned long long blocks, const char *mkfs_opts,
+		  unsigned long long unit_bytes)
+{
+	const char *dir = getenv("TMPDIR");
+	static int seq;
+	unsigned int log_unit;
+
+	memset(t, 0, sizeof(*t));
+	snprintf(t->path, sizeof(t->path), "%s/e2atomic-unit-%d-%d.img",
+		 dir ? dir : "/tmp", (int) getpid(), seq++);
+	if (fsutil_mkfs(t->path, blocksize, blocks, mkfs_opts))
+		return -1;
+	if (fsutil_open(t->path, 1, &t->fs))
+		return -1;
+	if (unit_bytes) {
+		if (ext2fs_atomic_bytes_to_log(t->fs->super, unit_bytes,
+					       &log_unit) ||
+		    ext2fs_atomic_enable(t->fs, log_unit))
+			return -1;
+	}
+	return ext2fs_atomic_alloc_open(t->fs, &t->ac) ? -1 : 0;
+}
+
+/* Write everything back and close (the image stays). */
+void test_img_close(struct test_img *t)
+{
+	ext2fs_atomic_alloc_close(t->ac);
+	t->ac = NULL;
+	if (t->fs)
+		CU_ASSERT_EQUAL(ext2fs_close_free(&t->fs), 0);
+	t->fs = NULL;
+}
+
+int test_img_reopen(struct test_img *t)
+{
+	test_img_close(t);
+	if (fsutil_open(t->path, 1, &t->fs))
+		return -1;
+	return ext2fs_atomic_alloc_open(t->fs, &t->ac) ? -1 : 0;
+}
+
+void test_img_free(struct test_img *t)
+{
+	test_img_close(t);
+	unlink(t->path);
+}
+
+/* Close, then run stock e2fsck -fn on a copy without the feature bit. */
+int test_stock_fsck(struct test_img *t)
+{
+	char copy[300];
+
+	test_img_close(t);
+	snprintf(copy, sizeof(copy), "%s.copy", t->path);
+	return fsutil_stock_fsck_clean(t->path, copy);
+}
+
+/* An atomic file of nr_windows aligned windows, written with a pattern. */
+ext2_ino_t test_atomic_file(struct test_img *t, const char *name,
+			    __u64 nr_windows, __u64 size, unsigned int seed)
+{
+	struct ext2_inode inode;
+	ext2_ino_t ino = 0;
+
+	CU_ASSERT_EQUAL_FATAL(fsutil_create_file(t->fs, name, 1, &ino), 0);
+	CU_ASSERT_EQUAL_FATAL(ext2fs_read_inode(t->fs, ino, &inode), 0);
+	if (nr_windows)
+		CU_ASSERT_EQUAL_FATAL(ext2fs_atomic_alloc_windows(t->ac, ino,
+					&inode, 0, nr_windows, 0, 0), 0);
+	if (size)
+		CU_ASSERT_EQUAL_FATAL(fsutil_write_pattern(t->fs, ino, 0,
+							   size, seed), 0);
+	return ino;
+}
+
+__u64 test_bad_windows(ext2_filsys fs, ext2_ino_t ino)
+{
+	__u64 bad = ~0ULL;
+
+	CU_ASSERT_EQUAL(ext2fs_atomic_check_inode(fs, ino, NULL, NULL, NULL,
+						  &bad), 0);
+	return bad;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int failed;
+
+	ext2fs_atomic_init();
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 2;
+	add_format_tests();
+	add_check_tests();
+	add_alloc_tests();
+	add_relocate_tests();
+	add_scan_tests();
+	CU_basic_set_mode(argc > 1 && !strcmp(argv[1], "-v") ?
+			  CU_BRM_VERBOSE : CU_BRM_NORMAL);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_tests_failed() +
+		 CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return failed ? 1 : 0;
+}
