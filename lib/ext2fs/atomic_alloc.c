@@ -56,9 +56,12 @@ errcode_t ext2fs_atomic_alloc_open(ext2_filsys fs, ext2fs_atomic_alloc_t *ret)
 	errcode_t retval;
 	dgrp_t group;
 
-	retval = ext2fs_read_block_bitmap(fs);
-	if (retval)
-		return retval;
+	/* Reading again would drop changes not yet written. */
+	if (!fs->block_map) {
+		retval = ext2fs_read_block_bitmap(fs);
+		if (retval)
+			return retval;
+	}
 	retval = ext2fs_get_memzero(sizeof(*ac), &ac);
 	if (retval)
 		return retval;

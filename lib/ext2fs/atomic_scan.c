@@ -18,9 +18,12 @@ errcode_t ext2fs_atomic_scan_inodes(ext2_filsys fs,
 	ext2_ino_t ino;
 	errcode_t retval;
 
-	retval = ext2fs_read_inode_bitmap(fs);
-	if (retval)
-		return retval;
+	/* Reading again would drop changes not yet written. */
+	if (!fs->inode_map) {
+		retval = ext2fs_read_inode_bitmap(fs);
+		if (retval)
+			return retval;
+	}
 	retval = ext2fs_get_mem(size, &inode);
 	if (retval)
 		return retval;

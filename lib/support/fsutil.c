@@ -219,36 +219,60 @@ errcode_t fsutil_unmap(ext2_filsys fs, ext2_ino_t ino, blk64_t lblk,
  * Copy logical blocks [lblk, lblk + len) of a file to new_pblk and remap
  * them there, keeping each block's written/unwritten state.  Holes stay
  * holes.  No alignment is applied: this is how tests break windows.
+ * With bigalloc, keep lblk, len and new_pblk cluster-aligned.
  */
 errcode_t fsutil_move_blocks(ext2_filsys fs, ext2_ino_t ino, blk64_t lblk,
 			     blk64_t len, blk64_t new_pblk)
 {
 	struct ext2_inode inode;
-	blk64_t i, old;
-	char *buf;
-	int ret_flags;
+	ext2_extent_handle_t h = NULL;
+	blk64_t i, *old = NULL, last_cluster = ~0ULL;
+	int *flags = NULL;
+	char *buf = NULL;
 	errcode_t retval;
 
 	retval = ext2fs_get_mem(fs->blocksize, &buf);
-	if (retval)
-		return retval;
-	for (i = 0; i < len && !retval; i++) {
+	if (!retval)
+		retval = ext2fs_get_array(len, sizeof(*old), &old);
+	if (!retval)
+		retval = ext2fs_get_array(len, sizeof(*flags), &flags);
+	if (!retval)
 		retval = ext2fs_read_inode(fs, ino, &inode);
-		if (!retval)
-			retval = ext2fs_bmap2(fs, ino, &inode, NULL, 0, lblk + i,
-					      &ret_flags, &old);
-		if (retval || !old)
+	for (i = 0; i < len && !retval; i++) {
+		retval = ext2fs_bmap2(fs, ino, &inode, NULL, 0, lblk + i,
+				      &flags[i], &old[i]);
+		if (retval || !old[i])
 			continue;
-		retval = io_channel_read_blk64(fs->io, old, 1, buf);
+		retval = io_channel_read_blk64(fs->io, old[i], 1, buf);
 		if (!retval)
 			retval = io_channel_write_blk64(fs->io, new_pblk + i, 1,
 							buf);
-		if (!retval)
-			retval = fsutil_unmap(fs, ino, lblk + i, 1);
-		if (!retval)
-			retval = fsutil_map(fs, ino, lblk + i, new_pblk + i, 1,
-					    ret_flags & BMAP_RET_UNINIT);
 	}
+	if (!retval)
+		retval = fsutil_unmap(fs, ino, lblk, len);
+	if (!retval)
+		retval = ext2fs_read_inode(fs, ino, &inode);
+	if (!retval)
+		retval = ext2fs_extent_open2(fs, ino, &inode, &h);
+	for (i = 0; i < len && !retval; i++) {
+		if (!old[i])
+			continue;
+		if (EXT2FS_B2C(fs, new_pblk + i) != last_cluster) {
+			last_cluster = EXT2FS_B2C(fs, new_pblk + i);
+			ext2fs_block_alloc_stats2(fs, new_pblk + i, +1);
+			retval = ext2fs_iblk_add_blocks(fs, &inode, 1);
+		}
+		if (!retval)
+			retval = ext2fs_extent_set_bmap(h, lblk + i,
+				new_pblk + i, (flags[i] & BMAP_RET_UNINIT) ?
+				EXT2_EXTENT_SET_BMAP_UNINIT : 0);
+	}
+	if (!retval)
+		retval = ext2fs_write_inode(fs, ino, &inode);
+	if (h)
+		ext2fs_extent_free(h);
+	ext2fs_free_mem(&flags);
+	ext2fs_free_mem(&old);
 	ext2fs_free_mem(&buf);
 	return retval;
 }
