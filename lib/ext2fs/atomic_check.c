@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-#include "ext2fs_atomic.h"
+#include "atomic_int.h"
 
 void ext2fs_atomic_checker_init(struct ext2fs_atomic_checker *c,
 				blk64_t unit, __u64 i_size,
@@ -184,14 +184,9 @@ errcode_t ext2fs_atomic_check_inode(ext2_filsys fs, ext2_ino_t ino,
 	struct ext2fs_extent extent;
 	errcode_t retval;
 
-	if (!inode) {
-		retval = ext2fs_read_inode(fs, ino, &inode_buf);
-		if (retval)
-			return retval;
-		inode = &inode_buf;
-	}
-	if (!(inode->i_flags & EXT4_EXTENTS_FL))
-		return EXT2_ET_ATOMIC_NOT_EXTENTS;
+	retval = atomic_extent_inode(fs, ino, &inode, &inode_buf);
+	if (retval)
+		return retval;
 
 	ext2fs_atomic_checker_init(&c, ext2fs_atomic_unit_blocks(fs),
 				   EXT2_I_SIZE(inode), fs->blocksize,

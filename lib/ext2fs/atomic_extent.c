@@ -48,3 +48,24 @@ errcode_t atomic_seek_extent(ext2_extent_handle_t handle, blk64_t lblk,
 	}
 	return 0;
 }
+
+/*
+ * The inode to work on: the caller's (*inode), or read into buf.  The
+ * rule and every repair apply to extent-mapped files only.
+ */
+errcode_t atomic_extent_inode(ext2_filsys fs, ext2_ino_t ino,
+			      struct ext2_inode **inode,
+			      struct ext2_inode *buf)
+{
+	errcode_t retval;
+
+	if (!*inode) {
+		retval = ext2fs_read_inode(fs, ino, buf);
+		if (retval)
+			return retval;
+		*inode = buf;
+	}
+	if (!((*inode)->i_flags & EXT4_EXTENTS_FL))
+		return EXT2_ET_ATOMIC_NOT_EXTENTS;
+	return 0;
+}

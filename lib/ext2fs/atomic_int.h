@@ -13,4 +13,8 @@ errcode_t atomic_next_extent(ext2_extent_handle_t handle,
 			     const struct ext2fs_extent *prev,
 			     struct ext2fs_extent *ext);
 
+errcode_t atomic_extent_inode(ext2_filsys fs, ext2_ino_t ino,
+			       struct ext2_inode **inode,
+			       struct ext2_inode *buf);
+
 #endif /* EXT2FS_ATOMIC_INT_H */

@@ -341,14 +341,9 @@ errcode_t ext2fs_atomic_move_windows(ext2fs_atomic_alloc_t ac,
 
 	if (!nr_windows || l1 > (1ULL << 32))
 		return EXT2_ET_ATOMIC_BAD_RANGE;
-	if (!inode) {
-		retval = ext2fs_read_inode(fs, ino, &inode_buf);
-		if (retval)
-			return retval;
-		inode = &inode_buf;
-	}
-	if (!(inode->i_flags & EXT4_EXTENTS_FL))
-		return EXT2_ET_ATOMIC_NOT_EXTENTS;
+	retval = atomic_extent_inode(fs, ino, &inode, &inode_buf);
+	if (retval)
+		return retval;
 	eof = (EXT2_I_SIZE(inode) + fs->blocksize - 1) / fs->blocksize;
 
 	retval = ext2fs_extent_open2(fs, ino, inode, &handle);

@@ -289,24 +289,13 @@ static void test_on_image(void)
 	ext2_ino_t ino;
 	blk64_t base;
 	struct seen s;
-	int i;
 
 	CU_ASSERT_EQUAL_FATAL(test_img_make(&t, 4096, 32768, NULL, 65536), 0);
 	ino = test_atomic_file(&t, "aligned", 4, 4 * 65536, 1);
 	CU_ASSERT_EQUAL(test_bad_windows(t.fs, ino), 0);
 
 	/* 400 windows of 2 extents each: a depth-1 tree of several leaves. */
-	CU_ASSERT_EQUAL_FATAL(fsutil_create_file(t.fs, "deep", 1, &ino), 0);
-	CU_ASSERT_EQUAL_FATAL(ext2fs_atomic_find_run(t.ac, 8192, 0, 16 * 800,
-						     &base), 0);
-	for (i = 0; i < 400; i++) {
-		/* Every other window alternates written/unwritten halves. */
-		CU_ASSERT_EQUAL_FATAL(fsutil_map(t.fs, ino, i * 32,
-					base + i * 32, 8, 0), 0);
-		CU_ASSERT_EQUAL_FATAL(fsutil_map(t.fs, ino, i * 32 + 8,
-					base + i * 32 + 8, 8, 1), 0);
-	}
-	CU_ASSERT_EQUAL(fsutil_set_size(t.fs, ino, 400ULL * 32 * 4096), 0);
+	ino = test_deep_file(&t, "deep");
 	CU_ASSERT_EQUAL(test_bad_windows(t.fs, ino), 0);
 	/* Break window 200 (logical 6400): its second half moves away. */
 	CU_ASSERT_EQUAL_FATAL(ext2fs_atomic_find_run(t.ac, 0, 0, 16, &base), 0);

@@ -194,21 +194,11 @@ static void test_deep_tree(void)
 	struct ext2fs_atomic_reloc_stats st = { 0, 0 };
 	struct test_img t;
 	ext2_ino_t ino;
-	blk64_t base;
 	__u64 h, h2;
 	int i;
 
 	CU_ASSERT_EQUAL_FATAL(test_img_make(&t, 4096, 65536, NULL, 65536), 0);
-	CU_ASSERT_EQUAL_FATAL(fsutil_create_file(t.fs, "deep", 1, &ino), 0);
-	CU_ASSERT_EQUAL_FATAL(ext2fs_atomic_find_run(t.ac, 8192, 0, 16 * 800,
-						     &base), 0);
-	for (i = 0; i < 400; i++) {
-		CU_ASSERT_EQUAL_FATAL(fsutil_map(t.fs, ino, i * 32,
-					base + i * 32, 8, 0), 0);
-		CU_ASSERT_EQUAL_FATAL(fsutil_map(t.fs, ino, i * 32 + 8,
-					base + i * 32 + 8, 8, 1), 0);
-	}
-	CU_ASSERT_EQUAL(fsutil_set_size(t.fs, ino, 400ULL * 32 * 4096), 0);
+	ino = test_deep_file(&t, "deep");
 	for (i = 0; i < 400; i += 37)
 		CU_ASSERT_EQUAL(fsutil_shift_window(t.ac, ino, 2 * i, 3), 0);
 	CU_ASSERT_EQUAL(test_bad_windows(t.fs, ino), 11);
@@ -245,11 +235,7 @@ static void test_no_space(void)
 	CU_ASSERT_EQUAL(test_bad_windows(t.fs, ino), bad);
 	CU_ASSERT_EQUAL(fsutil_hash_file(t.fs, ino, &h2), 0);
 	CU_ASSERT_EQUAL(h, h2);
-	ext2fs_atomic_alloc_close(t.ac);
-	t.ac = NULL;
-	ext2fs_free(t.fs);
-	t.fs = NULL;
-	test_img_free(&t);
+	test_img_discard(&t);
 }
 
 struct progress_log {

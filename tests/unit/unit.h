@@ -21,6 +21,8 @@ int test_img_make(struct test_img *t, unsigned int blocksize,
 void test_img_close(struct test_img *t);
 int test_img_reopen(struct test_img *t);
 void test_img_free(struct test_img *t);
+void test_img_discard(struct test_img *t);
+ext2_ino_t test_deep_file(struct test_img *t, const char *name);
 int test_stock_fsck(struct test_img *t);
 ext2_ino_t test_atomic_file(struct test_img *t, const char *name,
 			    __u64 nr_windows, __u64 size, unsigned int seed);

@@ -76,6 +76,40 @@ void test_img_free(struct test_img *t)
 	unlink(t->path);
 }
 
+/* Drop the image without writing anything back (random bitmaps). */
+void test_img_discard(struct test_img *t)
+{
+	ext2fs_atomic_alloc_close(t->ac);
+	t->ac = NULL;
+	if (t->fs)
+		ext2fs_free(t->fs);
+	t->fs = NULL;
+	unlink(t->path);
+}
+
+/*
+ * A file of 400 windows (U = 16) of two extents each, written then
+ * unwritten, in a depth-1 extent tree; returns the inode.
+ */
+ext2_ino_t test_deep_file(struct test_img *t, const char *name)
+{
+	ext2_ino_t ino = 0;
+	blk64_t base;
+	int i;
+
+	CU_ASSERT_EQUAL_FATAL(fsutil_create_file(t->fs, name, 1, &ino), 0);
+	CU_ASSERT_EQUAL_FATAL(ext2fs_atomic_find_run(t->ac, 8192, 0, 16 * 800,
+						     &base), 0);
+	for (i = 0; i < 400; i++) {
+		CU_ASSERT_EQUAL_FATAL(fsutil_map(t->fs, ino, i * 32,
+					base + i * 32, 8, 0), 0);
+		CU_ASSERT_EQUAL_FATAL(fsutil_map(t->fs, ino, i * 32 + 8,
+					base + i * 32 + 8, 8, 1), 0);
+	}
+	CU_ASSERT_EQUAL(fsutil_set_size(t->fs, ino, 400ULL * 32 * 4096), 0);
+	return ino;
+}
+
 /* Close, then run stock e2fsck -fn on a copy without the feature bit. */
 int test_stock_fsck(struct test_img *t)
 {
