@@ -625,3 +625,601 @@ fail:
 	list_free(&l);
 	return 1;
 }
+
+/* One pass of ext2fs_atomic_check_inode() over the files. */
+static int check_pass(ext2_filsys fs, const ext2_ino_t *inos, __u64 expected,
+		      double *secs)
+{
+	struct count_reports cnt = { 0, 0 };
+	__u64 bad, total = 0;
+	errcode_t retval;
+	double t = now();
+	int i;
+
+	for (i = 0; i < CHECK_FILES; i++) {
+		retval = ext2fs_atomic_check_inode(fs, inos[i], NULL,
+						   count_violation, &cnt, &bad);
+		if (retval) {
+			com_err(program, retval, "while checking inode %u",
+				inos[i]);
+			return 1;
+		}
+		total += bad;
+	}
+	*secs = now() - t;
+	if (total != expected || cnt.windows != expected) {
+		fprintf(stderr, "%s: check_inode found %llu bad windows "
+			"(%llu reported), expected %llu\n", program,
+			(unsigned long long) total,
+			(unsigned long long) cnt.windows,
+			(unsigned long long) expected);
+		return 1;
+	}
+	return 0;
+}
+
+struct scan_state {
+	struct count_reports	cnt;
+	__u64			files;
+	__u64			bad;
+	ext2_ino_t		err_ino;
+	errcode_t		err;
+};
+
+static int scan_one(ext2_filsys fs, ext2_ino_t ino, struct ext2_inode *inode,
+		    void *priv)
+{
+	struct scan_state *s = priv;
+	__u64 bad;
+
+	s->err = ext2fs_atomic_check_inode(fs, ino, inode, count_violation,
+					   &s->cnt, &bad);
+	if (s->err) {
+		s->err_ino = ino;
+		return 1;
+	}
+	s->files++;
+	s->bad += bad;
+	return 0;
+}
+
+static int bench_checker(const struct options *o)
+{
+	struct check_row rows[8];
+	struct scan_state ss;
+	ext2_ino_t inos[CHECK_FILES];
+	ext2_filsys fs = NULL;
+	__u64 nr_extents, expected;
+	char path[4096], copy[4200];
+	errcode_t retval;
+	double secs;
+	int nr_rows = 0, ret = 1, st;
+
+	printf("== checker (seed %llu)\n", o->seed);
+	if (bench_state_machine(o, rows, &nr_rows))
+		return 1;
+
+	snprintf(path, sizeof(path), "%s/atomic-bench-checker.img", o->dir);
+	if (build_check_image(o, path, inos, &nr_extents, &expected))
+		goto out;
+	if (o->fsck) {
+		snprintf(copy, sizeof(copy), "%s.stock-copy", path);
+		st = fsutil_stock_fsck_clean(path, copy);
+		printf("image: stock e2fsck -fn on a copy without the feature "
+		       "bit: exit %d%s\n", st, st ? "" : " (clean)");
+		if (st)
+			goto out;
+	}
+
+	drop_page_cache(path);
+	retval = fsutil_open(path, 0, &fs);
+	if (retval) {
+		com_err(program, retval, "while opening %s", path);
+		goto out;
+	}
+	if (check_pass(fs, inos, expected, &secs))
+		goto out;
+	rows[nr_rows].what = "check_inode, 100 files, 1st pass (cache dropped)";
+	rows[nr_rows].extents = nr_extents;
+	rows[nr_rows++].secs = secs;
+	if (check_pass(fs, inos, expected, &secs))
+		goto out;
+	rows[nr_rows].what = "check_inode, 100 files, 2nd pass";
+	rows[nr_rows].extents = nr_extents;
+	rows[nr_rows++].secs = secs;
+
+	memset(&ss, 0, sizeof(ss));
+	secs = now();
+	retval = ext2fs_atomic_scan_inodes(fs, scan_one, &ss);
+	secs = now() - secs;
+	if (ss.err) {
+		com_err(program, ss.err, "while checking inode %u", ss.err_ino);
+		goto out;
+	}
+	if (retval) {
+		com_err(program, retval, "while scanning the inodes of %s",
+			path);
+		goto out;
+	}
+	if (ss.files != CHECK_FILES || ss.bad != expected ||
+	    ss.cnt.windows != expected) {
+		fprintf(stderr, "%s: scan found %llu atomic files and %llu "
+			"bad windows, expected %d and %llu\n", program,
+			(unsigned long long) ss.files,
+			(unsigned long long) ss.bad, CHECK_FILES,
+			(unsigned long long) expected);
+		goto out;
+	}
+	rows[nr_rows].what = "scan_inodes + check_inode, whole fs";
+	rows[nr_rows].extents = nr_extents;
+	rows[nr_rows++].secs = secs;
+
+	retval = ext2fs_close_free(&fs);
+	if (retval) {
+		com_err(program, retval, "while closing %s", path);
+		goto out;
+	}
+	print_check_table(rows, nr_rows);
+	ret = 0;
+out:
+	if (fs)
+		ext2fs_free(fs);
+	if (!o->keep)
+		unlink(path);
+	return ret;
+}
+
+/*
+ * The allocator
+ */
+struct free_stats {
+	blk64_t		free;
+	__u64		extents;
+	blk64_t		largest;
+	__u64		slots[NR_ALLOC_UNITS];	/* free aligned units */
+};
+
+static const char *unit_label(unsigned int log_unit)
+{
+	switch (log_unit) {
+	case 0:
+		return "4 KiB";
+	case 4:
+		return "64 KiB";
+	case 8:
+		return "1 MiB";
+	}
+	return "?";
+}
+
+/*
+ * Free extents of map, and how many units of each size fit in them at
+ * aligned places: with a unit-sized request, exactly the runs an
+ * aligned allocator can hand out before it must say "no space".
+ */
+static void free_space(ext2_filsys fs, ext2fs_block_bitmap map,
+		       struct free_stats *st)
+{
+	blk64_t pos = fs->super->s_first_data_block, s, e, a, u;
+	blk64_t end = ext2fs_blocks_count(fs->super);
+	unsigned int i;
+
+	memset(st, 0, sizeof(*st));
+	while (pos < end) {
+		if (ext2fs_find_first_zero_block_bitmap2(map, pos, end - 1, &s))
+			break;
+		if (ext2fs_find_first_set_block_bitmap2(map, s, end - 1, &e))
+			e = end;
+		st->extents++;
+		st->free += e - s;
+		if (e - s > st->largest)
+			st->largest = e - s;
+		for (i = 0; i < NR_ALLOC_UNITS; i++) {
+			u = 1ULL << alloc_log_units[i];
+			a = (s + u - 1) / u * u;
+			if (a + u <= e)
+				st->slots[i] += (e - a) / u;
+		}
+		pos = e;
+	}
+}
+
+/*
+ * Age the filesystem in memory.  "Files" of heavy-tailed lengths (1 to
+ * AGE_MAX_LEN blocks) are laid back to back over the free space, as a
+ * goal-based allocator places them, and each one is kept with the
+ * probability that leaves about AGE_TARGET of the blocks in use, as if
+ * the others had been deleted.  The free space ends up in many small
+ * holes, and the few long files deleted leave some large ones.
+ */
+static void age(ext2_filsys fs, __u64 *nr_files, __u64 *nr_marked)
+{
+	blk64_t end = ext2fs_blocks_count(fs->super);
+	blk64_t free = ext2fs_free_blocks_count(fs->super);
+	blk64_t pos = fs->super->s_first_data_block, s, e, len;
+	blk64_t run_start = 0, run_len = 0;
+	double want = AGE_TARGET * end - (double) (end - free);
+	double keep = want <= 0 || !free ? 0 : want / free;
+
+	*nr_files = *nr_marked = 0;
+	while (pos < end) {
+		if (ext2fs_find_first_zero_block_bitmap2(fs->block_map, pos,
+							 end - 1, &s))
+			break;
+		if (ext2fs_find_first_set_block_bitmap2(fs->block_map, s,
+							end - 1, &e))
+			e = end;
+		for (pos = s; pos < e; pos += len) {
+			len = rng_heavy(AGE_MAX_LEN);
+			if (len > e - pos)
+				len = e - pos;
+			(*nr_files)++;
+			if (rng_unit() >= keep) {
+				if (run_len)
+					ext2fs_block_alloc_stats_range(fs,
+						run_start, run_len, +1);
+				*nr_marked += !!run_len;
+				run_len = 0;
+				continue;
+			}
+			if (!run_len)
+				run_start = pos;
+			run_len += len;
+		}
+		if (run_len)
+			ext2fs_block_alloc_stats_range(fs, run_start, run_len,
+						       +1);
+		*nr_marked += !!run_len;
+		run_len = 0;
+		pos = e;
+	}
+}
+
+struct alloc_row {
+	unsigned int	log_unit;
+	__u64		found;
+	double		secs;
+	int		no_space;
+};
+
+/* Report a returned run that breaks a promise of the allocator. */
+static const char *bad_run(ext2_filsys fs, ext2fs_atomic_alloc_t ac,
+			   ext2fs_block_bitmap before, blk64_t run, blk64_t u)
+{
+	blk64_t zero;
+
+	if (run % u)
+		return "is not aligned";
+	if (run < fs->super->s_first_data_block ||
+	    run + u > ext2fs_blocks_count(fs->super))
+		return "lies outside the filesystem";
+	if (!ext2fs_test_block_bitmap_range2(before, run, u))
+		return "was not free (or was handed out twice)";
+	if (!ext2fs_find_first_zero_block_bitmap2(fs->block_map, run,
+						  run + u - 1, &zero))
+		return "was not marked in use";
+	if (ext2fs_atomic_is_metadata(ac, run, u))
+		return "covers metadata";
+	return NULL;
+}
+
+/*
+ * Time o->runs allocations of one aligned unit at random goals (or
+ * until there is no space), verify them, then give them back.
+ */
+static int bench_unit(ext2_filsys fs, const struct options *o,
+		      unsigned int ui, ext2fs_block_bitmap aged,
+		      const struct free_stats *st, blk64_t *runs,
+		      struct alloc_row *row, int *noted)
+{
+	unsigned int log_unit = alloc_log_units[ui];
+	blk64_t u = 1ULL << log_unit, end = ext2fs_blocks_count(fs->super);
+	blk64_t free_before = ext2fs_free_blocks_count(fs->super);
+	ext2fs_atomic_alloc_t ac = NULL;
+	ext2fs_block_bitmap check = NULL;
+	const char *why;
+	errcode_t retval;
+	__u64 i, found = 0;
+	int ret = 1, no_space = 0;
+	double t;
+
+	retval = ext2fs_atomic_validate_unit(fs->super, log_unit);
+	if (retval) {
+		com_err(program, retval, "for a unit of %llu blocks",
+			(unsigned long long) u);
+		return 1;
+	}
+	ext2fs_atomic_set_log_unit(fs->super, log_unit);
+	ext2fs_atomic_set_feature(fs->super);
+	retval = ext2fs_atomic_alloc_open(fs, &ac);
+	if (retval) {
+		com_err(program, retval, "while opening the allocator");
+		return 1;
+	}
+	/*
+	 * ext2fs_atomic_alloc_open() reads the block bitmap again, and
+	 * libext2fs then throws away the one in memory, aging included.
+	 * Put the aged one back.
+	 */
+	if (ext2fs_compare_block_bitmap(aged, fs->block_map)) {
+		if (!*noted)
+			printf("note: ext2fs_atomic_alloc_open() replaced the "
+			       "in-memory block bitmap with the one on disk; "
+			       "the aged bitmap was put back\n");
+		*noted = 1;
+		ext2fs_free_block_bitmap(fs->block_map);
+		fs->block_map = NULL;
+		retval = ext2fs_copy_bitmap(aged, &fs->block_map);
+		if (retval) {
+			com_err(program, retval, "while copying a bitmap");
+			goto out;
+		}
+	}
+	if (ext2fs_atomic_unit_blocks(fs) != u) {
+		fprintf(stderr, "%s: unit is %llu blocks, wanted %llu\n",
+			program,
+			(unsigned long long) ext2fs_atomic_unit_blocks(fs),
+			(unsigned long long) u);
+		goto out;
+	}
+
+	t = now();
+	for (i = 0; i < o->runs; i++) {
+		retval = ext2fs_atomic_alloc_run(ac, rng_below(end), 0, u,
+						 &runs[found]);
+		if (retval == EXT2_ET_ATOMIC_NO_SPACE) {
+			no_space = 1;
+			break;
+		}
+		if (retval) {
+			com_err(program, retval, "while allocating %llu blocks",
+				(unsigned long long) u);
+			goto out;
+		}
+		found++;
+	}
+	t = now() - t;
+
+	/* Every run against the bitmap before, with the runs so far. */
+	retval = ext2fs_copy_bitmap(aged, &check);
+	if (retval) {
+		com_err(program, retval, "while copying a bitmap");
+		goto out;
+	}
+	for (i = 0; i < found; i++) {
+		why = bad_run(fs, ac, check, runs[i], u);
+		if (why) {
+			fprintf(stderr, "%s: unit %llu: run %llu-%llu %s\n",
+				program, (unsigned long long) u,
+				(unsigned long long) runs[i],
+				(unsigned long long) (runs[i] + u - 1), why);
+			goto out;
+		}
+		ext2fs_mark_block_bitmap_range2(check, runs[i], u);
+	}
+	if (no_space && found != st->slots[ui]) {
+		fprintf(stderr, "%s: unit %llu: no space after %llu runs, "
+			"but %llu aligned free units were there\n", program,
+			(unsigned long long) u, (unsigned long long) found,
+			(unsigned long long) st->slots[ui]);
+		goto out;
+	}
+	if (ext2fs_free_blocks_count(fs->super) != free_before - found * u) {
+		fprintf(stderr, "%s: unit %llu: free block count %llu, "
+			"expected %llu\n", program, (unsigned long long) u,
+			(unsigned long long) ext2fs_free_blocks_count(fs->super),
+			(unsigned long long) (free_before - found * u));
+		goto out;
+	}
+
+	/* Give the runs back: the next unit starts from the same state. */
+	for (i = 0; i < found; i++)
+		ext2fs_block_alloc_stats_range(fs, runs[i], u, -1);
+	if (ext2fs_compare_block_bitmap(aged, fs->block_map) ||
+	    ext2fs_free_blocks_count(fs->super) != free_before) {
+		fprintf(stderr, "%s: unit %llu: bitmap not back to the aged "
+			"state\n", program, (unsigned long long) u);
+		goto out;
+	}
+	row->log_unit = log_unit;
+	row->found = found;
+	row->secs = t;
+	row->no_space = no_space;
+	ret = 0;
+out:
+	if (check)
+		ext2fs_free_block_bitmap(check);
+	ext2fs_atomic_alloc_close(ac);
+	return ret;
+}
+
+static void print_alloc_table(const struct options *o,
+			      const struct alloc_row *rows, unsigned int nr,
+			      const struct free_stats *st)
+{
+	char per_run[32];
+	unsigned int i;
+
+	printf("\n%-7s %7s %7s %9s %9s %12s %12s %13s %9s\n", "unit",
+	       "asked", "found", "seconds", "us/run", "free blocks",
+	       "free extents", "aligned units", "verified");
+	for (i = 0; i < nr; i++) {
+		if (rows[i].found)
+			snprintf(per_run, sizeof(per_run), "%.2f",
+				 rows[i].secs * 1e6 / rows[i].found);
+		else
+			snprintf(per_run, sizeof(per_run), "-");
+		printf("%-7s %7llu %7llu %9.3f %9s %12llu %12llu %13llu %9s\n",
+		       unit_label(rows[i].log_unit), o->runs,
+		       (unsigned long long) rows[i].found, rows[i].secs,
+		       per_run,
+		       (unsigned long long) st->free,
+		       (unsigned long long) st->extents,
+		       (unsigned long long) st->slots[i], "ok");
+	}
+}
+
+static int bench_alloc(const struct options *o)
+{
+	struct alloc_row rows[NR_ALLOC_UNITS];
+	struct free_stats st;
+	ext2_filsys fs = NULL;
+	ext2fs_block_bitmap aged = NULL;
+	blk64_t *runs = NULL, blocks = o->size_gib << 18;
+	__u64 files, marked;
+	char path[4096];
+	errcode_t retval;
+	double t0, t1;
+	unsigned int i;
+	int ret = 1, noted = 0;
+
+	printf("== alloc (seed %llu)\n", o->seed);
+	snprintf(path, sizeof(path), "%s/atomic-bench-alloc.img", o->dir);
+	t0 = now();
+	if (fsutil_mkfs(path, BENCH_BLOCKSIZE, blocks, BENCH_MKFS_OPTS)) {
+		fprintf(stderr, "%s: stock mke2fs failed on %s\n", program,
+			path);
+		goto out;
+	}
+	printf("image: %llu GiB sparse (%llu blocks), mkfs %.2f s, "
+	       "%llu MiB really written\n", o->size_gib,
+	       (unsigned long long) blocks, now() - t0,
+	       disk_usage(path) >> 20);
+	/* Read-only: everything below changes only memory. */
+	retval = fsutil_open(path, 0, &fs);
+	if (retval) {
+		com_err(program, retval, "while opening %s", path);
+		goto out;
+	}
+	retval = ext2fs_get_array(o->runs, sizeof(*runs), &runs);
+	if (retval) {
+		com_err(program, retval, "while allocating the run table");
+		goto out;
+	}
+	t1 = now();
+	age(fs, &files, &marked);
+	t1 = now() - t1;
+	retval = ext2fs_copy_bitmap(fs->block_map, &aged);
+	if (retval) {
+		com_err(program, retval, "while copying the block bitmap");
+		goto out;
+	}
+	free_space(fs, aged, &st);
+	if (st.free != ext2fs_free_blocks_count(fs->super)) {
+		fprintf(stderr, "%s: bitmap has %llu free blocks, counters "
+			"say %llu\n", program, (unsigned long long) st.free,
+			(unsigned long long) ext2fs_free_blocks_count(fs->super));
+		goto out;
+	}
+	printf("aged in memory in %.2f s: %llu files laid down, %llu ranges "
+	       "marked, %.1f%% of blocks in use\n", t1,
+	       (unsigned long long) files, (unsigned long long) marked,
+	       100.0 * (blocks - st.free) / blocks);
+	printf("free space: %llu blocks in %llu extents (%.1f blocks average, "
+	       "largest %llu)\n", (unsigned long long) st.free,
+	       (unsigned long long) st.extents,
+	       st.extents ? (double) st.free / st.extents : 0.0,
+	       (unsigned long long) st.largest);
+	printf("aligned free units:");
+	for (i = 0; i < NR_ALLOC_UNITS; i++)
+		printf(" %s %llu%s", unit_label(alloc_log_units[i]),
+		       (unsigned long long) st.slots[i],
+		       i + 1 < NR_ALLOC_UNITS ? "," : "\n");
+
+	for (i = 0; i < NR_ALLOC_UNITS; i++)
+		if (bench_unit(fs, o, i, aged, &st, runs, &rows[i], &noted))
+			goto out;
+	print_alloc_table(o, rows, NR_ALLOC_UNITS, &st);
+	ret = 0;
+out:
+	if (aged)
+		ext2fs_free_block_bitmap(aged);
+	ext2fs_free_mem(&runs);
+	/* Never written back: the aging lives in memory only. */
+	if (fs)
+		ext2fs_free(fs);
+	if (!o->keep)
+		unlink(path);
+	return ret;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"Usage: %s checker [-n extents] [-d dir] [-S seed] [-k] [-F]\n"
+		"       %s alloc [-s size_gib] [-N runs] [-d dir] [-S seed] "
+		"[-k]\n", program, program);
+	exit(1);
+}
+
+static unsigned long long parse_num(const char *arg, unsigned long long min,
+				    unsigned long long max)
+{
+	unsigned long long val;
+	char *end;
+
+	errno = 0;
+	val = strtoull(arg, &end, 0);
+	if (errno || !*arg || *end || *arg == '-' || val < min || val > max) {
+		fprintf(stderr, "%s: bad number '%s' (%llu to %llu)\n",
+			program, arg, min, max);
+		exit(1);
+	}
+	return val;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	const char *cmd, *allowed;
+	int c, checker;
+
+	memset(&o, 0, sizeof(o));
+	o.dir = ".";
+	o.extents = 1000000;
+	o.size_gib = 64;
+	o.runs = 10000;
+	o.seed = 1;
+	if (argc < 2)
+		usage();
+	cmd = argv[1];
+	if (!strcmp(cmd, "checker"))
+		checker = 1;
+	else if (!strcmp(cmd, "alloc"))
+		checker = 0;
+	else
+		usage();
+	allowed = checker ? "ndSkF" : "dsNSk";
+	while ((c = getopt(argc - 1, argv + 1, "n:d:s:N:S:kF")) != EOF) {
+		if (c == '?' || !strchr(allowed, c))
+			usage();
+		switch (c) {
+		case 'n':
+			o.extents = parse_num(optarg, CHECK_FILES, 100000000);
+			break;
+		case 'd':
+			o.dir = optarg;
+			break;
+		case 's':
+			o.size_gib = parse_num(optarg, 1, 4096);
+			break;
+		case 'N':
+			o.runs = parse_num(optarg, 1, 100000000);
+			break;
+		case 'S':
+			o.seed = parse_num(optarg, 0, ~0ULL);
+			break;
+		case 'k':
+			o.keep = 1;
+			break;
+		case 'F':
+			o.fsck = 1;
+			break;
+		}
+	}
+	if (optind != argc - 1)
+		usage();
+	ext2fs_atomic_init();
+	rng_seed(o.seed);
+	return checker ? bench_checker(&o) : bench_alloc(&o);
+}

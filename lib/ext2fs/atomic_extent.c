@@ -69,3 +69,54 @@ errcode_t atomic_extent_inode(ext2_filsys fs, ext2_ino_t ino,
 		return EXT2_ET_ATOMIC_NOT_EXTENTS;
 	return 0;
 }
+
+/*
+ * Insert ext, whose logical range must be wholly unmapped, at its place
+ * in the tree: before the first extent after it, or after the last one.
+ */
+errcode_t atomic_insert_extent(ext2_extent_handle_t handle,
+			       struct ext2fs_extent *ext)
+{
+	struct ext2fs_extent cur;
+	errcode_t retval;
+	int flags = 0;
+
+	retval = atomic_seek_extent(handle, ext->e_lblk, &cur);
+	if (!retval && cur.e_lblk < ext->e_lblk + ext->e_len)
+		return EXT2_ET_ATOMIC_BAD_RANGE;
+	if (retval == EXT2_ET_EXTENT_NO_NEXT) {
+		if (!ext2fs_extent_get(handle, EXT2_EXTENT_LAST_LEAF, &cur))
+			flags = EXT2_EXTENT_INSERT_AFTER;
+	} else if (retval) {
+		return retval;
+	}
+	retval = ext2fs_extent_insert(handle, flags, ext);
+	if (!retval)
+		retval = ext2fs_extent_fix_parents(handle);
+	return retval;
+}
+
+/*
+ * Map [lblk, lblk + len) to [pblk, pblk + len), as extents of the
+ * largest allowed length.  The logical range must be unmapped.
+ */
+errcode_t atomic_map_range(ext2_extent_handle_t handle, blk64_t lblk,
+			   blk64_t pblk, blk64_t len, int uninit)
+{
+	struct ext2fs_extent ext;
+	blk64_t max = uninit ? EXT_UNINIT_MAX_LEN : EXT_INIT_MAX_LEN, n;
+	errcode_t retval = 0;
+
+	while (len && !retval) {
+		n = len < max ? len : max;
+		ext.e_lblk = lblk;
+		ext.e_pblk = pblk;
+		ext.e_len = n;
+		ext.e_flags = uninit ? EXT2_EXTENT_FLAGS_UNINIT : 0;
+		retval = atomic_insert_extent(handle, &ext);
+		lblk += n;
+		pblk += n;
+		len -= n;
+	}
+	return retval;
+}

@@ -30,22 +30,6 @@ static errcode_t zero_run(ext2_filsys fs, blk64_t blk, blk64_t len)
 	return ext2fs_zero_blocks2(fs, blk, len, NULL, NULL);
 }
 
-/* Map [l0, l0 + len) to [pblk, pblk + len). */
-static errcode_t map_run(ext2_extent_handle_t handle, blk64_t l0,
-			 blk64_t pblk, blk64_t len, int flags)
-{
-	errcode_t retval;
-	blk64_t i;
-
-	for (i = 0; i < len; i++) {
-		retval = ext2fs_extent_set_bmap(handle, l0 + i, pblk + i,
-						flags);
-		if (retval)
-			return retval;
-	}
-	return 0;
-}
-
 static errcode_t alloc_piece(ext2fs_atomic_alloc_t ac,
 			     ext2_extent_handle_t handle,
 			     struct ext2_inode *inode, blk64_t l0,
@@ -61,9 +45,8 @@ static errcode_t alloc_piece(ext2fs_atomic_alloc_t ac,
 	if (flags & EXT2FS_ATOMIC_ALLOC_ZERO)
 		retval = zero_run(fs, pblk, len);
 	if (!retval)
-		retval = map_run(handle, l0, pblk, len,
-				 (flags & EXT2FS_ATOMIC_ALLOC_ZERO) ? 0 :
-				 EXT2_EXTENT_SET_BMAP_UNINIT);
+		retval = atomic_map_range(handle, l0, pblk, len,
+				!(flags & EXT2FS_ATOMIC_ALLOC_ZERO));
 	if (!retval)
 		retval = ext2fs_iblk_add_blocks(fs, inode,
 						EXT2FS_B2C(fs, len));

@@ -13,6 +13,10 @@ errcode_t atomic_next_extent(ext2_extent_handle_t handle,
 			     const struct ext2fs_extent *prev,
 			     struct ext2fs_extent *ext);
 
+errcode_t atomic_insert_extent(ext2_extent_handle_t handle,
+			       struct ext2fs_extent *ext);
+errcode_t atomic_map_range(ext2_extent_handle_t handle, blk64_t lblk,
+			   blk64_t pblk, blk64_t len, int uninit);
 errcode_t atomic_extent_inode(ext2_filsys fs, ext2_ino_t ino,
 			       struct ext2_inode **inode,
 			       struct ext2_inode *buf);

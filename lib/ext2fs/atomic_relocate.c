@@ -203,13 +203,11 @@ static errcode_t fill_holes(ext2_extent_handle_t handle,
 			continue;
 		}
 		next = i < sl->nr ? sl->segs[i].lblk : l1;
-		for (; lblk < next; lblk++) {
-			retval = ext2fs_extent_set_bmap(handle, lblk,
-					new_pblk + (lblk - l0),
-					EXT2_EXTENT_SET_BMAP_UNINIT);
-			if (retval)
-				return retval;
-		}
+		retval = atomic_map_range(handle, lblk, new_pblk + (lblk - l0),
+					  next - lblk, 1);
+		if (retval)
+			return retval;
+		lblk = next;
 	}
 	return 0;
 }

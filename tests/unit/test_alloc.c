@@ -242,6 +242,40 @@ static void test_alloc_windows(void)
 	test_img_free(&t);
 }
 
+/* A large allocation is a few long extents, not one per block. */
+static void test_alloc_windows_large(void)
+{
+	struct test_img t;
+	struct ext2_inode inode;
+	ext2_extent_handle_t h;
+	struct ext2fs_extent e;
+	ext2_ino_t ino;
+	int extents = 0, blocks = 0;
+	errcode_t retval;
+
+	CU_ASSERT_EQUAL_FATAL(test_img_make(&t, 4096, 131072, NULL, 65536), 0);
+	ino = test_atomic_file(&t, "big", 0, 0, 0);
+	CU_ASSERT_EQUAL(ext2fs_read_inode(t.fs, ino, &inode), 0);
+	CU_ASSERT_EQUAL(ext2fs_atomic_alloc_windows(t.ac, ino, &inode, 0,
+						    4096, 0, 0), 0);
+	CU_ASSERT_EQUAL(fsutil_set_size(t.fs, ino, 4096ULL * 65536), 0);
+	CU_ASSERT_EQUAL(test_bad_windows(t.fs, ino), 0);
+	CU_ASSERT_EQUAL_FATAL(ext2fs_extent_open(t.fs, ino, &h), 0);
+	retval = ext2fs_extent_get(h, EXT2_EXTENT_ROOT, &e);
+	while (!retval) {
+		if (e.e_flags & EXT2_EXTENT_FLAGS_LEAF) {
+			extents++;
+			blocks += e.e_len;
+		}
+		retval = ext2fs_extent_get(h, EXT2_EXTENT_NEXT_LEAF, &e);
+	}
+	ext2fs_extent_free(h);
+	CU_ASSERT_TRUE(extents >= 2 && extents <= 8);
+	CU_ASSERT_EQUAL(blocks, 4096 * 16);
+	CU_ASSERT_EQUAL(test_stock_fsck(&t), 0);
+	test_img_free(&t);
+}
+
 void add_alloc_tests(void)
 {
 	ADD_SUITE("allocator",
@@ -255,5 +289,6 @@ void add_alloc_tests(void)
 		{ "metadata never returned", test_metadata_never_returned },
 		{ "accounting and freed blocks", test_accounting },
 		{ "no space", test_no_space },
-		{ "whole windows for a file", test_alloc_windows });
+		{ "whole windows for a file", test_alloc_windows },
+		{ "large allocation, few extents", test_alloc_windows_large });
 }
