@@ -24,16 +24,18 @@
 
 static const char *program = "atomic_bench";
 
-#define BENCH_MKFS_OPTS		"-O ^has_journal -E lazy_itable_init=1,nodiscard"
-#define BENCH_BLOCKSIZE		4096
-#define CHECK_LOG_UNIT		4	/* checker: 16 blocks, 64 KiB */
-#define CHECK_FILES		100	/* atomic files on the checker image */
-#define CHECK_REPEAT		3	/* state machine runs, best one kept */
-#define AGE_TARGET		0.78	/* fraction of blocks in use after aging */
-#define AGE_MAX_LEN		512	/* longest aged "file", in blocks */
+/* Quick to make: no journal, inode tables left unwritten, no discard. */
+#define BENCH_MKFS_OPTS	"-O ^has_journal -E lazy_itable_init=1,nodiscard"
+#define BENCH_BLOCKSIZE	4096
+
+#define CHECK_LOG_UNIT	4	/* checker: 16 blocks, 64 KiB */
+#define CHECK_FILES	100	/* atomic files on the checker image */
+#define CHECK_REPEAT	3	/* state machine runs, best one kept */
+#define AGE_TARGET	0.78	/* share of blocks in use after aging */
+#define AGE_MAX_LEN	512	/* longest aged "file", in blocks */
 
 static const unsigned int alloc_log_units[] = { 0, 4, 8 };
-#define NR_ALLOC_UNITS	(sizeof(alloc_log_units) / sizeof(alloc_log_units[0]))
+#define NR_ALLOC_UNITS	(sizeof(alloc_log_units) / sizeof(unsigned int))
 
 struct options {
 	const char		*dir;
@@ -250,46 +252,57 @@ static unsigned int partition(blk64_t span, unsigned int max_pieces,
 	return k;
 }
 
+/* Kinds of window groups for the state machine, and their shares in %. */
+enum group_kind {
+	G_VALID,	/* 1-3 windows, 1-6 aligned contiguous pieces */
+	G_LONG,		/* one aligned extent over 2-8 whole windows */
+	G_MISALIGNED,	/* like G_VALID, physically off by 1..U-1 */
+	G_HOLE,		/* like G_VALID, one piece left unmapped */
+	G_DISCONTIG,	/* like G_VALID, later pieces moved by k*U */
+	G_LONG_MISAL,	/* like G_LONG, physically off by 1..U-1 */
+	G_NR
+};
+static const unsigned int group_share[G_NR] = { 30, 5, 20, 20, 17, 8 };
+
 /*
- * One group of windows, 1 to 8 windows long, of a random kind: valid
- * (short pieces, or one long extent over whole windows), misaligned by
- * a few blocks, with a hole, or physically discontiguous.  Sometimes
- * whole unmapped windows follow (they do not break the rule).
+ * One group of windows of a random kind; about half of all windows come
+ * out valid.  Sometimes whole unmapped windows follow (those do not
+ * break the rule).
  */
 static errcode_t gen_group(struct extent_list *l, blk64_t u, blk64_t *lblk,
 			   blk64_t *pblk)
 {
 	blk64_t cuts[8], span, shift = 0, jump = 0, off, pb;
-	unsigned int n, i, r = rng_below(100);
+	unsigned int n, i, r = rng_below(100), kind = 0;
 	unsigned int drop = ~0U, jump_at = ~0U;
 	errcode_t retval;
 
-	if (u < 2 && r >= 47)
-		r = 0;		/* one-block windows cannot break the rule */
-	if (r < 42 || (r >= 47 && r < 90)) {
-		span = (1 + rng_below(3)) * u;
-		n = partition(span, 6, cuts);
-	} else {
+	while (kind < G_NR - 1 && r >= group_share[kind])
+		r -= group_share[kind++];
+	if (kind == G_LONG || kind == G_LONG_MISAL) {
 		span = (2 + rng_below(7)) * u;
 		cuts[0] = 0;
 		cuts[1] = span;
 		n = 1;
+	} else {
+		span = (1 + rng_below(3)) * u;
+		n = partition(span, 6, cuts);
 	}
-	if (r >= 47 && r < 62)
-		shift = 1 + rng_below(u - 1);
-	if (r >= 62 && r < 90 && n < 2) {
+	if (u < 2)		/* one-block windows cannot break the rule */
+		kind = G_VALID;
+	if ((kind == G_HOLE || kind == G_DISCONTIG) && n < 2) {
 		cuts[1] = 1 + rng_below(span - 1);
 		cuts[2] = span;
 		n = 2;
 	}
-	if (r >= 62 && r < 77)
+	if (kind == G_MISALIGNED || kind == G_LONG_MISAL)
+		shift = 1 + rng_below(u - 1);
+	if (kind == G_HOLE)
 		drop = rng_below(n);
-	if (r >= 77 && r < 90) {
+	if (kind == G_DISCONTIG) {
 		jump_at = 1 + rng_below(n - 1);
 		jump = u * (1 + rng_below(4));
 	}
-	if (r >= 95)
-		shift = 1 + rng_below(u - 1);
 
 	for (i = 0; i < n; i++) {
 		if (i == drop)
@@ -412,6 +425,13 @@ out:
 	return ret;
 }
 
+/* An atomic file of the checker image and its map. */
+struct check_file {
+	ext2_ino_t		ino;
+	struct extent_list	l;
+	blk64_t			span;	/* in blocks */
+};
+
 /*
  * One atomic file's map, relative to an aligned physical base: window
  * by window, either written and unwritten extents of 1 or 2 blocks in
@@ -434,7 +454,8 @@ static errcode_t gen_file(struct extent_list *l, blk64_t u, size_t target,
 				len = 1 + rng_below(2);
 				if (off + len > u)
 					len = u - off;
-				retval = list_add(l, ws + off, ws + off, len, flag);
+				retval = list_add(l, ws + off, ws + off, len,
+						  flag);
 				flag ^= 1;
 			}
 		} else {
@@ -524,15 +545,17 @@ out:
 	return retval;
 }
 
-/* Build the checker image; the expected bad windows go to *expected. */
+/*
+ * Build the checker image.  The files' maps stay in files[], the
+ * expected bad windows go to *expected.
+ */
 static int build_check_image(const struct options *o, const char *path,
-			     ext2_ino_t *inos, __u64 *nr_extents,
+			     struct check_file *files, __u64 *nr_extents,
 			     __u64 *expected)
 {
-	struct extent_list l = { NULL, 0, 0 };
 	ext2_filsys fs = NULL;
 	ext2fs_atomic_alloc_t ac = NULL;
-	blk64_t u = 1ULL << CHECK_LOG_UNIT, span, goal = 0, blocks;
+	blk64_t u = 1ULL << CHECK_LOG_UNIT, goal = 0, blocks;
 	size_t per_file = o->extents / CHECK_FILES;
 	unsigned long long i_blocks = 0, data_blocks = 0;
 	__u64 mapped;
@@ -547,6 +570,7 @@ static int build_check_image(const struct options *o, const char *path,
 		blocks = 131072;
 	blocks = (blocks + 32767) / 32768 * 32768;
 
+	fflush(stdout);
 	t0 = now();
 	if (fsutil_mkfs(path, BENCH_BLOCKSIZE, blocks, BENCH_MKFS_OPTS)) {
 		fprintf(stderr, "%s: stock mke2fs failed on %s\n", program,
@@ -572,30 +596,33 @@ static int build_check_image(const struct options *o, const char *path,
 	}
 	*nr_extents = *expected = 0;
 	for (i = 0; i < CHECK_FILES; i++) {
+		struct extent_list *l = &files[i].l;
+
 		snprintf(name, sizeof(name), "atomic-%03d", i);
-		retval = gen_file(&l, u, per_file, &span);
+		retval = gen_file(l, u, per_file, &files[i].span);
 		if (retval) {
 			com_err(program, retval, "while generating %s", name);
 			goto fail;
 		}
-		retval = build_file(fs, ac, name, &l, span, &goal, &inos[i]);
+		retval = build_file(fs, ac, name, l, files[i].span, &goal,
+				    &files[i].ino);
 		if (retval) {
 			com_err(program, retval, "while building %s", name);
 			goto fail;
 		}
-		*nr_extents += l.nr;
-		*expected += reference_bad(&l, u, &mapped);
-		data_blocks += list_blocks(&l);
+		*nr_extents += l->nr;
+		*expected += reference_bad(l, u, &mapped);
+		data_blocks += list_blocks(l);
 	}
 	ext2fs_atomic_alloc_close(ac);
 	ac = NULL;
 	for (i = 0; i < CHECK_FILES; i++) {
 		struct ext2_inode inode;
 
-		retval = ext2fs_read_inode(fs, inos[i], &inode);
+		retval = ext2fs_read_inode(fs, files[i].ino, &inode);
 		if (retval) {
 			com_err(program, retval, "while reading inode %u",
-				inos[i]);
+				files[i].ino);
 			goto fail;
 		}
 		i_blocks += ext2fs_get_stat_i_blocks(fs, &inode) /
@@ -606,7 +633,6 @@ static int build_check_image(const struct options *o, const char *path,
 		com_err(program, retval, "while closing %s", path);
 		goto fail;
 	}
-	list_free(&l);
 	printf("image: %llu MiB sparse (%llu blocks), %d atomic files, "
 	       "%llu extents, unit %llu blocks\n",
 	       (unsigned long long) blocks * BENCH_BLOCKSIZE >> 20,
@@ -622,13 +648,61 @@ fail:
 	ext2fs_atomic_alloc_close(ac);
 	if (fs)
 		ext2fs_free(fs);
-	list_free(&l);
 	return 1;
 }
 
+/*
+ * The state machine alone over the image files' maps, from memory: with
+ * check_inode's time, it tells what walking the extent trees costs.
+ */
+static int image_state_machine(const struct check_file *files,
+			       __u64 expected, double *best)
+{
+	struct ext2fs_atomic_checker c;
+	struct count_reports cnt;
+	blk64_t u = 1ULL << CHECK_LOG_UNIT;
+	const struct extent_list *l;
+	__u64 bad;
+	double t;
+	int rep, f;
+	size_t i;
+
+	*best = 1e30;
+	for (rep = 0; rep < CHECK_REPEAT; rep++) {
+		memset(&cnt, 0, sizeof(cnt));
+		bad = 0;
+		t = now();
+		for (f = 0; f < CHECK_FILES; f++) {
+			l = &files[f].l;
+			ext2fs_atomic_checker_init(&c, u,
+					(__u64) files[f].span * BENCH_BLOCKSIZE,
+					BENCH_BLOCKSIZE, count_violation, &cnt);
+			for (i = 0; i < l->nr; i++)
+				ext2fs_atomic_checker_add(&c, l->e[i].lblk,
+					l->e[i].pblk, l->e[i].len,
+					l->e[i].uninit);
+			ext2fs_atomic_checker_finish(&c);
+			bad += c.nr_bad;
+		}
+		t = now() - t;
+		if (t < *best)
+			*best = t;
+		if (bad != expected || cnt.windows != expected) {
+			fprintf(stderr, "%s: state machine found %llu bad "
+				"windows in the image files (%llu reported), "
+				"expected %llu\n", program,
+				(unsigned long long) bad,
+				(unsigned long long) cnt.windows,
+				(unsigned long long) expected);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* One pass of ext2fs_atomic_check_inode() over the files. */
-static int check_pass(ext2_filsys fs, const ext2_ino_t *inos, __u64 expected,
-		      double *secs)
+static int check_pass(ext2_filsys fs, const struct check_file *files,
+		      __u64 expected, double *secs)
 {
 	struct count_reports cnt = { 0, 0 };
 	__u64 bad, total = 0;
@@ -637,11 +711,11 @@ static int check_pass(ext2_filsys fs, const ext2_ino_t *inos, __u64 expected,
 	int i;
 
 	for (i = 0; i < CHECK_FILES; i++) {
-		retval = ext2fs_atomic_check_inode(fs, inos[i], NULL,
+		retval = ext2fs_atomic_check_inode(fs, files[i].ino, NULL,
 						   count_violation, &cnt, &bad);
 		if (retval) {
 			com_err(program, retval, "while checking inode %u",
-				inos[i]);
+				files[i].ino);
 			return 1;
 		}
 		total += bad;
@@ -687,23 +761,25 @@ static int bench_checker(const struct options *o)
 {
 	struct check_row rows[8];
 	struct scan_state ss;
-	ext2_ino_t inos[CHECK_FILES];
+	struct check_file files[CHECK_FILES];
 	ext2_filsys fs = NULL;
 	__u64 nr_extents, expected;
 	char path[4096], copy[4200];
 	errcode_t retval;
 	double secs;
-	int nr_rows = 0, ret = 1, st;
+	int nr_rows = 0, ret = 1, st, i;
 
+	memset(files, 0, sizeof(files));
 	printf("== checker (seed %llu)\n", o->seed);
 	if (bench_state_machine(o, rows, &nr_rows))
 		return 1;
 
 	snprintf(path, sizeof(path), "%s/atomic-bench-checker.img", o->dir);
-	if (build_check_image(o, path, inos, &nr_extents, &expected))
+	if (build_check_image(o, path, files, &nr_extents, &expected))
 		goto out;
 	if (o->fsck) {
 		snprintf(copy, sizeof(copy), "%s.stock-copy", path);
+		fflush(stdout);
 		st = fsutil_stock_fsck_clean(path, copy);
 		printf("image: stock e2fsck -fn on a copy without the feature "
 		       "bit: exit %d%s\n", st, st ? "" : " (clean)");
@@ -711,18 +787,24 @@ static int bench_checker(const struct options *o)
 			goto out;
 	}
 
+	if (image_state_machine(files, expected, &secs))
+		goto out;
+	rows[nr_rows].what = "state machine, image files' maps (best of 3)";
+	rows[nr_rows].extents = nr_extents;
+	rows[nr_rows++].secs = secs;
+
 	drop_page_cache(path);
 	retval = fsutil_open(path, 0, &fs);
 	if (retval) {
 		com_err(program, retval, "while opening %s", path);
 		goto out;
 	}
-	if (check_pass(fs, inos, expected, &secs))
+	if (check_pass(fs, files, expected, &secs))
 		goto out;
 	rows[nr_rows].what = "check_inode, 100 files, 1st pass (cache dropped)";
 	rows[nr_rows].extents = nr_extents;
 	rows[nr_rows++].secs = secs;
-	if (check_pass(fs, inos, expected, &secs))
+	if (check_pass(fs, files, expected, &secs))
 		goto out;
 	rows[nr_rows].what = "check_inode, 100 files, 2nd pass";
 	rows[nr_rows].extents = nr_extents;
@@ -764,6 +846,8 @@ static int bench_checker(const struct options *o)
 out:
 	if (fs)
 		ext2fs_free(fs);
+	for (i = 0; i < CHECK_FILES; i++)
+		list_free(&files[i].l);
 	if (!o->keep)
 		unlink(path);
 	return ret;
@@ -776,7 +860,8 @@ struct free_stats {
 	blk64_t		free;
 	__u64		extents;
 	blk64_t		largest;
-	__u64		slots[NR_ALLOC_UNITS];	/* free aligned units */
+	/* aligned free units, for each of alloc_log_units[] */
+	__u64		slots[NR_ALLOC_UNITS];
 };
 
 static const char *unit_label(unsigned int log_unit)
@@ -880,6 +965,7 @@ struct alloc_row {
 	__u64		found;
 	double		secs;
 	int		no_space;
+	double		fail_secs[2];	/* no-space search times */
 };
 
 /* Report a returned run that breaks a promise of the allocator. */
@@ -910,11 +996,11 @@ static const char *bad_run(ext2_filsys fs, ext2fs_atomic_alloc_t ac,
 static int bench_unit(ext2_filsys fs, const struct options *o,
 		      unsigned int ui, ext2fs_block_bitmap aged,
 		      const struct free_stats *st, blk64_t *runs,
-		      struct alloc_row *row, int *noted)
+		      struct alloc_row *row)
 {
 	unsigned int log_unit = alloc_log_units[ui];
 	blk64_t u = 1ULL << log_unit, end = ext2fs_blocks_count(fs->super);
-	blk64_t free_before = ext2fs_free_blocks_count(fs->super);
+	blk64_t free_before = ext2fs_free_blocks_count(fs->super), free_after;
 	ext2fs_atomic_alloc_t ac = NULL;
 	ext2fs_block_bitmap check = NULL;
 	const char *why;
@@ -923,6 +1009,7 @@ static int bench_unit(ext2_filsys fs, const struct options *o,
 	int ret = 1, no_space = 0;
 	double t;
 
+	memset(row, 0, sizeof(*row));
 	retval = ext2fs_atomic_validate_unit(fs->super, log_unit);
 	if (retval) {
 		com_err(program, retval, "for a unit of %llu blocks",
@@ -937,23 +1024,13 @@ static int bench_unit(ext2_filsys fs, const struct options *o,
 		return 1;
 	}
 	/*
-	 * ext2fs_atomic_alloc_open() reads the block bitmap again, and
-	 * libext2fs then throws away the one in memory, aging included.
-	 * Put the aged one back.
+	 * The aging lives in memory only: the allocator must work on the
+	 * bitmap in memory, not on the one on disk (fixed in a2b5857).
 	 */
 	if (ext2fs_compare_block_bitmap(aged, fs->block_map)) {
-		if (!*noted)
-			printf("note: ext2fs_atomic_alloc_open() replaced the "
-			       "in-memory block bitmap with the one on disk; "
-			       "the aged bitmap was put back\n");
-		*noted = 1;
-		ext2fs_free_block_bitmap(fs->block_map);
-		fs->block_map = NULL;
-		retval = ext2fs_copy_bitmap(aged, &fs->block_map);
-		if (retval) {
-			com_err(program, retval, "while copying a bitmap");
-			goto out;
-		}
+		fprintf(stderr, "%s: ext2fs_atomic_alloc_open() replaced the "
+			"block bitmap in memory\n", program);
+		goto out;
 	}
 	if (ext2fs_atomic_unit_blocks(fs) != u) {
 		fprintf(stderr, "%s: unit is %llu blocks, wanted %llu\n",
@@ -980,6 +1057,26 @@ static int bench_unit(ext2_filsys fs, const struct options *o,
 	}
 	t = now() - t;
 
+	/*
+	 * Once nothing is left, time a search that fails, with the goal at
+	 * the first and at the last block of the filesystem.
+	 */
+	for (i = 0; no_space && i < 2; i++) {
+		blk64_t goal = i ? end - 1 : fs->super->s_first_data_block;
+		blk64_t run;
+
+		row->fail_secs[i] = now();
+		retval = ext2fs_atomic_find_run(ac, goal, 0, u, &run);
+		row->fail_secs[i] = now() - row->fail_secs[i];
+		if (retval != EXT2_ET_ATOMIC_NO_SPACE) {
+			com_err(program, retval, "where no space was expected "
+				"(goal %llu, unit %llu)",
+				(unsigned long long) goal,
+				(unsigned long long) u);
+			goto out;
+		}
+	}
+
 	/* Every run against the bitmap before, with the runs so far. */
 	retval = ext2fs_copy_bitmap(aged, &check);
 	if (retval) {
@@ -1004,10 +1101,11 @@ static int bench_unit(ext2_filsys fs, const struct options *o,
 			(unsigned long long) st->slots[ui]);
 		goto out;
 	}
-	if (ext2fs_free_blocks_count(fs->super) != free_before - found * u) {
+	free_after = ext2fs_free_blocks_count(fs->super);
+	if (free_after != free_before - found * u) {
 		fprintf(stderr, "%s: unit %llu: free block count %llu, "
 			"expected %llu\n", program, (unsigned long long) u,
-			(unsigned long long) ext2fs_free_blocks_count(fs->super),
+			(unsigned long long) free_after,
 			(unsigned long long) (free_before - found * u));
 		goto out;
 	}
@@ -1057,6 +1155,15 @@ static void print_alloc_table(const struct options *o,
 		       (unsigned long long) st->extents,
 		       (unsigned long long) st->slots[i], "ok");
 	}
+	for (i = 0; i < nr; i++)
+		if (rows[i].no_space)
+			printf("%s: no aligned unit left after %llu runs; a "
+			       "search that fails takes %.1f ms with the goal "
+			       "at the first block, %.1f ms at the last\n",
+			       unit_label(rows[i].log_unit),
+			       (unsigned long long) rows[i].found,
+			       rows[i].fail_secs[0] * 1e3,
+			       rows[i].fail_secs[1] * 1e3);
 }
 
 static int bench_alloc(const struct options *o)
@@ -1071,10 +1178,11 @@ static int bench_alloc(const struct options *o)
 	errcode_t retval;
 	double t0, t1;
 	unsigned int i;
-	int ret = 1, noted = 0;
+	int ret = 1;
 
 	printf("== alloc (seed %llu)\n", o->seed);
 	snprintf(path, sizeof(path), "%s/atomic-bench-alloc.img", o->dir);
+	fflush(stdout);
 	t0 = now();
 	if (fsutil_mkfs(path, BENCH_BLOCKSIZE, blocks, BENCH_MKFS_OPTS)) {
 		fprintf(stderr, "%s: stock mke2fs failed on %s\n", program,
@@ -1108,7 +1216,8 @@ static int bench_alloc(const struct options *o)
 	if (st.free != ext2fs_free_blocks_count(fs->super)) {
 		fprintf(stderr, "%s: bitmap has %llu free blocks, counters "
 			"say %llu\n", program, (unsigned long long) st.free,
-			(unsigned long long) ext2fs_free_blocks_count(fs->super));
+			(unsigned long long)
+			ext2fs_free_blocks_count(fs->super));
 		goto out;
 	}
 	printf("aged in memory in %.2f s: %llu files laid down, %llu ranges "
@@ -1127,7 +1236,7 @@ static int bench_alloc(const struct options *o)
 		       i + 1 < NR_ALLOC_UNITS ? "," : "\n");
 
 	for (i = 0; i < NR_ALLOC_UNITS; i++)
-		if (bench_unit(fs, o, i, aged, &st, runs, &rows[i], &noted))
+		if (bench_unit(fs, o, i, aged, &st, runs, &rows[i]))
 			goto out;
 	print_alloc_table(o, rows, NR_ALLOC_UNITS, &st);
 	ret = 0;

@@ -182,7 +182,8 @@ errcode_t ext2fs_atomic_find_run(ext2fs_atomic_alloc_t ac, blk64_t goal,
 		goal = lo;
 	if (!search(ac, goal, end, len, ret))
 		return 0;
-	return search(ac, lo, end, len, ret);
+	/* Wrap around: a run may start before goal and end past it. */
+	return search(ac, lo, goal + len < end ? goal + len : end, len, ret);
 }
 
 /* Find a run and take it: bitmap, group counters, checksums, sb count. */

@@ -89,6 +89,8 @@ static void enter_window(struct ext2fs_atomic_checker *c, blk64_t lblk,
 		if (lblk < c->next_lblk) {
 			/* Overlap or out of order: the map itself is bad. */
 			c->cur_problems |= EXT2FS_ATOMIC_DISCONTIGUOUS;
+			if (lblk / u == c->cur_window)
+				return;
 			close_window(c);
 		} else if (lblk / u != c->cur_window) {
 			close_window(c);
@@ -103,6 +105,8 @@ static void enter_window(struct ext2fs_atomic_checker *c, blk64_t lblk,
 	c->window_open = 1;
 	c->cur_window = lblk / u;
 	c->cur_problems = 0;
+	c->next_lblk = lblk;
+	c->next_pblk = pblk;
 	if (lblk % u)
 		c->cur_problems |= EXT2FS_ATOMIC_HOLE;
 	if (pblk % u != lblk % u)
@@ -144,8 +148,11 @@ void ext2fs_atomic_checker_add(struct ext2fs_atomic_checker *c,
 	wend = (c->cur_window + 1) * u;
 	if (written_past_eof(c, end < wend ? end : wend, uninit))
 		c->cur_problems |= EXT2FS_ATOMIC_PAST_EOF;
-	c->next_lblk = end < wend ? end : wend;
-	c->next_pblk = pblk + (c->next_lblk - lblk);
+	/* An overlapping extent (a bad map) may end before the last one. */
+	if ((end < wend ? end : wend) > c->next_lblk) {
+		c->next_lblk = end < wend ? end : wend;
+		c->next_pblk = pblk + (c->next_lblk - lblk);
+	}
 	if (end < wend)
 		return;
 	close_window(c);

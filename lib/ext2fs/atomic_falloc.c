@@ -14,13 +14,13 @@
 #include "atomic_int.h"
 
 /* Is any block of [l0, l1) mapped? */
-static errcode_t range_mapped(ext2_extent_handle_t handle, blk64_t l0,
+static errcode_t range_mapped(struct atomic_tree *t, blk64_t l0,
 			      blk64_t l1, int *mapped)
 {
 	struct ext2fs_extent ext;
 	errcode_t retval;
 
-	retval = atomic_seek_extent(handle, l0, &ext);
+	retval = atomic_seek_extent(t, l0, &ext);
 	*mapped = !retval && ext.e_lblk < l1;
 	return retval == EXT2_ET_EXTENT_NO_NEXT ? 0 : retval;
 }
@@ -31,7 +31,7 @@ static errcode_t zero_run(ext2_filsys fs, blk64_t blk, blk64_t len)
 }
 
 static errcode_t alloc_piece(ext2fs_atomic_alloc_t ac,
-			     ext2_extent_handle_t handle,
+			     struct atomic_tree *t,
 			     struct ext2_inode *inode, blk64_t l0,
 			     blk64_t len, blk64_t goal, int flags)
 {
@@ -45,7 +45,7 @@ static errcode_t alloc_piece(ext2fs_atomic_alloc_t ac,
 	if (flags & EXT2FS_ATOMIC_ALLOC_ZERO)
 		retval = zero_run(fs, pblk, len);
 	if (!retval)
-		retval = atomic_map_range(handle, l0, pblk, len,
+		retval = atomic_map_range(t, l0, pblk, len,
 				!(flags & EXT2FS_ATOMIC_ALLOC_ZERO));
 	if (!retval)
 		retval = ext2fs_iblk_add_blocks(fs, inode,
@@ -57,20 +57,20 @@ static errcode_t alloc_piece(ext2fs_atomic_alloc_t ac,
 
 /* Allocate n windows from first, halving the run when space is short. */
 static errcode_t alloc_split(ext2fs_atomic_alloc_t ac,
-			     ext2_extent_handle_t handle,
+			     struct atomic_tree *t,
 			     struct ext2_inode *inode, __u64 first, __u64 n,
 			     blk64_t goal, int flags)
 {
 	blk64_t unit = ext2fs_atomic_unit_blocks(ext2fs_atomic_alloc_fs(ac));
 	errcode_t retval;
 
-	retval = alloc_piece(ac, handle, inode, first * unit, n * unit, goal,
+	retval = alloc_piece(ac, t, inode, first * unit, n * unit, goal,
 			     flags);
 	if (retval != EXT2_ET_ATOMIC_NO_SPACE || n == 1)
 		return retval;
-	retval = alloc_split(ac, handle, inode, first, n / 2, goal, flags);
+	retval = alloc_split(ac, t, inode, first, n / 2, goal, flags);
 	if (!retval)
-		retval = alloc_split(ac, handle, inode, first + n / 2,
+		retval = alloc_split(ac, t, inode, first + n / 2,
 				     n - n / 2, goal, flags);
 	return retval;
 }
@@ -83,7 +83,7 @@ errcode_t ext2fs_atomic_alloc_windows(ext2fs_atomic_alloc_t ac,
 {
 	ext2_filsys fs = ext2fs_atomic_alloc_fs(ac);
 	blk64_t unit = ext2fs_atomic_unit_blocks(fs);
-	ext2_extent_handle_t handle = NULL;
+	struct atomic_tree tree, *t = &tree;
 	__u64 per_piece = EXT_UNINIT_MAX_LEN / unit, w, n;
 	int mapped;
 	errcode_t retval;
@@ -94,20 +94,20 @@ errcode_t ext2fs_atomic_alloc_windows(ext2fs_atomic_alloc_t ac,
 		return EXT2_ET_ATOMIC_NOT_EXTENTS;
 	if (!per_piece)
 		per_piece = 1;
-	retval = ext2fs_extent_open2(fs, ino, inode, &handle);
+	retval = atomic_tree_open(fs, ino, inode, t);
 	if (retval)
 		return retval;
-	retval = range_mapped(handle, first_window * unit,
+	retval = range_mapped(t, first_window * unit,
 			      (first_window + nr_windows) * unit, &mapped);
 	if (!retval && mapped)
 		retval = EXT2_ET_ATOMIC_BAD_RANGE;
 	for (w = 0; w < nr_windows && !retval; w += n) {
 		n = nr_windows - w < per_piece ? nr_windows - w : per_piece;
-		retval = alloc_split(ac, handle, inode, first_window + w, n,
+		retval = alloc_split(ac, t, inode, first_window + w, n,
 				     goal, flags);
 	}
 	if (!retval)
 		retval = ext2fs_write_inode(fs, ino, inode);
-	ext2fs_extent_free(handle);
+	atomic_tree_close(t);
 	return retval;
 }

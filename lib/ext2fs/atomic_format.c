@@ -191,6 +191,7 @@ void ext2fs_atomic_init(void)
 	static int done;
 
 	if (!done) {
+		add_error_table(&et_ext2_error_table);
 		add_error_table(&et_e2at_error_table);
 		done = 1;
 	}

@@ -7,18 +7,33 @@
 
 #include "ext2fs_atomic.h"
 
-errcode_t atomic_seek_extent(ext2_extent_handle_t handle, blk64_t lblk,
+/*
+ * An extent tree being changed.  The handle may be replaced when the
+ * tree grows a level (see atomic_extent.c), so code that changes a
+ * tree always goes through this structure.
+ */
+struct atomic_tree {
+	ext2_filsys		fs;
+	ext2_ino_t		ino;
+	struct ext2_inode	*inode;
+	ext2_extent_handle_t	handle;
+};
+
+errcode_t atomic_tree_open(ext2_filsys fs, ext2_ino_t ino,
+			   struct ext2_inode *inode, struct atomic_tree *t);
+void atomic_tree_close(struct atomic_tree *t);
+errcode_t atomic_seek_extent(struct atomic_tree *t, blk64_t lblk,
 			     struct ext2fs_extent *ext);
-errcode_t atomic_next_extent(ext2_extent_handle_t handle,
+errcode_t atomic_next_extent(struct atomic_tree *t,
 			     const struct ext2fs_extent *prev,
 			     struct ext2fs_extent *ext);
-
-errcode_t atomic_insert_extent(ext2_extent_handle_t handle,
+errcode_t atomic_reserve_slot(struct atomic_tree *t, blk64_t lblk);
+errcode_t atomic_insert_extent(struct atomic_tree *t,
 			       struct ext2fs_extent *ext);
-errcode_t atomic_map_range(ext2_extent_handle_t handle, blk64_t lblk,
+errcode_t atomic_map_range(struct atomic_tree *t, blk64_t lblk,
 			   blk64_t pblk, blk64_t len, int uninit);
 errcode_t atomic_extent_inode(ext2_filsys fs, ext2_ino_t ino,
-			       struct ext2_inode **inode,
-			       struct ext2_inode *buf);
+			      struct ext2_inode **inode,
+			      struct ext2_inode *buf);
 
 #endif /* EXT2FS_ATOMIC_INT_H */

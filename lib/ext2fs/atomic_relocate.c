@@ -73,14 +73,14 @@ static errcode_t seg_add(struct seg_list *sl, blk64_t lblk, blk64_t pblk,
 }
 
 /* The old mapping of [l0, l1), in logical order. */
-static errcode_t collect(ext2_extent_handle_t handle, blk64_t l0, blk64_t l1,
+static errcode_t collect(struct atomic_tree *t, blk64_t l0, blk64_t l1,
 			 struct seg_list *sl)
 {
 	struct ext2fs_extent ext, prev;
 	blk64_t start, end;
 	errcode_t retval;
 
-	retval = atomic_seek_extent(handle, l0, &ext);
+	retval = atomic_seek_extent(t, l0, &ext);
 	while (!retval && ext.e_lblk < l1) {
 		start = ext.e_lblk > l0 ? ext.e_lblk : l0;
 		end = ext.e_lblk + ext.e_len < l1 ? ext.e_lblk + ext.e_len : l1;
@@ -89,7 +89,7 @@ static errcode_t collect(ext2_extent_handle_t handle, blk64_t l0, blk64_t l1,
 		if (retval)
 			return retval;
 		prev = ext;
-		retval = atomic_next_extent(handle, &prev, &ext);
+		retval = atomic_next_extent(t, &prev, &ext);
 	}
 	if (retval == EXT2_ET_EXTENT_NO_NEXT)
 		retval = 0;
@@ -138,58 +138,64 @@ cleanup:
 }
 
 /* Make lblk the first block of an extent, if an extent covers it. */
-static errcode_t split_at(ext2_extent_handle_t handle, blk64_t lblk)
+static errcode_t split_at(struct atomic_tree *t, blk64_t lblk)
 {
 	struct ext2fs_extent ext, tail;
 	errcode_t retval;
 
-	retval = ext2fs_extent_goto2(handle, 0, lblk);
+	retval = ext2fs_extent_goto2(t->handle, 0, lblk);
 	if (retval == EXT2_ET_EXTENT_NOT_FOUND)
 		return 0;
 	if (retval)
 		return retval;
-	retval = ext2fs_extent_get(handle, EXT2_EXTENT_CURRENT, &ext);
+	retval = ext2fs_extent_get(t->handle, EXT2_EXTENT_CURRENT, &ext);
 	if (retval || ext.e_lblk == lblk)
 		return retval;
 	tail = ext;
 	tail.e_lblk = lblk;
 	tail.e_pblk = ext.e_pblk + (lblk - ext.e_lblk);
 	tail.e_len = ext.e_len - (lblk - ext.e_lblk);
-	retval = ext2fs_extent_insert(handle, EXT2_EXTENT_INSERT_AFTER, &tail);
+	retval = atomic_reserve_slot(t, lblk);
+	if (!retval)
+		retval = ext2fs_extent_goto2(t->handle, 0, lblk);
+	if (!retval)
+		retval = ext2fs_extent_insert(t->handle,
+					      EXT2_EXTENT_INSERT_AFTER |
+					      EXT2_EXTENT_INSERT_NOSPLIT, &tail);
 	if (retval)
 		return retval;
-	retval = ext2fs_extent_goto2(handle, 0, ext.e_lblk);
+	retval = ext2fs_extent_goto2(t->handle, 0, ext.e_lblk);
 	if (retval)
 		return retval;
 	ext.e_len = lblk - ext.e_lblk;
-	return ext2fs_extent_replace(handle, 0, &ext);
+	return ext2fs_extent_replace(t->handle, 0, &ext);
 }
 
 /* Point every extent inside [l0, l1) at the new run. */
-static errcode_t switch_extents(ext2_extent_handle_t handle, blk64_t l0,
+static errcode_t switch_extents(struct atomic_tree *t, blk64_t l0,
 				blk64_t l1, blk64_t new_pblk, blk64_t eof)
 {
 	struct ext2fs_extent ext, prev;
 	errcode_t retval;
 
-	retval = atomic_seek_extent(handle, l0, &ext);
+	retval = atomic_seek_extent(t, l0, &ext);
 	while (!retval && ext.e_lblk < l1) {
 		if (ext.e_lblk < l0 || ext.e_lblk + ext.e_len > l1)
 			return EXT2_ET_ATOMIC_CORRUPT_MAP;
 		ext.e_pblk = new_pblk + (ext.e_lblk - l0);
 		if (ext.e_lblk >= eof)
 			ext.e_flags |= EXT2_EXTENT_FLAGS_UNINIT;
-		retval = ext2fs_extent_replace(handle, 0, &ext);
+		retval = ext2fs_extent_replace(t->handle, 0, &ext);
 		if (retval)
 			return retval;
 		prev = ext;
-		retval = atomic_next_extent(handle, &prev, &ext);
+		retval = atomic_next_extent(t, &prev, &ext);
 	}
 	return retval == EXT2_ET_EXTENT_NO_NEXT ? 0 : retval;
 }
 
 /* Map the holes of [l0, l1) as unwritten blocks of the new run. */
-static errcode_t fill_holes(ext2_extent_handle_t handle,
+static errcode_t fill_holes(struct atomic_tree *t,
 			    const struct seg_list *sl, blk64_t l0, blk64_t l1,
 			    blk64_t new_pblk)
 {
@@ -203,7 +209,7 @@ static errcode_t fill_holes(ext2_extent_handle_t handle,
 			continue;
 		}
 		next = i < sl->nr ? sl->segs[i].lblk : l1;
-		retval = atomic_map_range(handle, lblk, new_pblk + (lblk - l0),
+		retval = atomic_map_range(t, lblk, new_pblk + (lblk - l0),
 					  next - lblk, 1);
 		if (retval)
 			return retval;
@@ -224,50 +230,50 @@ static int mergeable(const struct ext2fs_extent *a,
 }
 
 /* Grow a over its mergeable successor b, then drop b. */
-static errcode_t merge_pair(ext2_extent_handle_t handle,
+static errcode_t merge_pair(struct atomic_tree *t,
 			    struct ext2fs_extent *a,
 			    const struct ext2fs_extent *b)
 {
 	struct ext2fs_extent cur;
 	errcode_t retval;
 
-	retval = ext2fs_extent_goto2(handle, 0, a->e_lblk);
+	retval = ext2fs_extent_goto2(t->handle, 0, a->e_lblk);
 	if (retval)
 		return retval;
 	a->e_len += b->e_len;
-	retval = ext2fs_extent_replace(handle, 0, a);
+	retval = ext2fs_extent_replace(t->handle, 0, a);
 	if (retval)
 		return retval;
-	retval = atomic_next_extent(handle, a, &cur);
+	retval = atomic_next_extent(t, a, &cur);
 	if (retval)
 		return retval;
 	if (cur.e_lblk != b->e_lblk)
 		return EXT2_ET_ATOMIC_CORRUPT_MAP;
-	retval = ext2fs_extent_delete(handle, 0);
+	retval = ext2fs_extent_delete(t->handle, 0);
 	if (retval)
 		return retval;
-	if (!ext2fs_extent_get(handle, EXT2_EXTENT_CURRENT, &cur)) {
-		retval = ext2fs_extent_fix_parents(handle);
+	if (!ext2fs_extent_get(t->handle, EXT2_EXTENT_CURRENT, &cur)) {
+		retval = ext2fs_extent_fix_parents(t->handle);
 		if (retval)
 			return retval;
 	}
-	return ext2fs_extent_goto2(handle, 0, a->e_lblk);
+	return ext2fs_extent_goto2(t->handle, 0, a->e_lblk);
 }
 
 /* Merge mergeable neighbours from the extent holding from up to to. */
-static errcode_t merge_range(ext2_extent_handle_t handle, blk64_t from,
+static errcode_t merge_range(struct atomic_tree *t, blk64_t from,
 			     blk64_t to)
 {
 	struct ext2fs_extent a, b;
 	errcode_t retval;
 
-	retval = atomic_seek_extent(handle, from, &a);
+	retval = atomic_seek_extent(t, from, &a);
 	while (!retval) {
-		retval = atomic_next_extent(handle, &a, &b);
+		retval = atomic_next_extent(t, &a, &b);
 		if (retval || b.e_lblk > to)
 			break;
 		if (mergeable(&a, &b))
-			retval = merge_pair(handle, &a, &b);
+			retval = merge_pair(t, &a, &b);
 		else
 			a = b;
 	}
@@ -294,23 +300,23 @@ static blk64_t unmapped_clusters(ext2_filsys fs, const struct seg_list *sl,
 }
 
 /* Step 4 of the header comment. */
-static errcode_t switch_over(ext2_extent_handle_t handle,
+static errcode_t switch_over(struct atomic_tree *t,
 			     const struct seg_list *sl, blk64_t l0,
 			     blk64_t l1, blk64_t new_pblk, blk64_t eof)
 {
 	errcode_t retval;
 
-	retval = split_at(handle, l0);
+	retval = split_at(t, l0);
 	if (!retval)
-		retval = split_at(handle, l1);
+		retval = split_at(t, l1);
 	if (!retval && eof > l0 && eof < l1)
-		retval = split_at(handle, eof);
+		retval = split_at(t, eof);
 	if (!retval)
-		retval = switch_extents(handle, l0, l1, new_pblk, eof);
+		retval = switch_extents(t, l0, l1, new_pblk, eof);
 	if (!retval)
-		retval = fill_holes(handle, sl, l0, l1, new_pblk);
+		retval = fill_holes(t, sl, l0, l1, new_pblk);
 	if (!retval)
-		retval = merge_range(handle, l0 ? l0 - 1 : 0, l1);
+		retval = merge_range(t, l0 ? l0 - 1 : 0, l1);
 	return retval;
 }
 
@@ -330,7 +336,7 @@ errcode_t ext2fs_atomic_move_windows(ext2fs_atomic_alloc_t ac,
 	ext2_filsys fs = ext2fs_atomic_alloc_fs(ac);
 	blk64_t unit = ext2fs_atomic_unit_blocks(fs);
 	blk64_t l0 = first_window * unit, l1 = l0 + nr_windows * unit;
-	ext2_extent_handle_t handle = NULL;
+	struct atomic_tree tree = { NULL, 0, NULL, NULL }, *t = &tree;
 	struct seg_list sl = { NULL, 0, 0 };
 	struct ext2_inode inode_buf;
 	blk64_t eof, new_pblk, filled;
@@ -344,10 +350,10 @@ errcode_t ext2fs_atomic_move_windows(ext2fs_atomic_alloc_t ac,
 		return retval;
 	eof = (EXT2_I_SIZE(inode) + fs->blocksize - 1) / fs->blocksize;
 
-	retval = ext2fs_extent_open2(fs, ino, inode, &handle);
+	retval = atomic_tree_open(fs, ino, inode, t);
 	if (retval)
 		goto cleanup;
-	retval = collect(handle, l0, l1, &sl);
+	retval = collect(t, l0, l1, &sl);
 	if (retval || !sl.nr)
 		goto cleanup;
 	if (!goal)
@@ -361,7 +367,15 @@ errcode_t ext2fs_atomic_move_windows(ext2fs_atomic_alloc_t ac,
 		ext2fs_block_alloc_stats_range(fs, new_pblk, l1 - l0, -1);
 		goto cleanup;
 	}
-	retval = switch_over(handle, &sl, l0, l1, new_pblk, eof);
+	/*
+	 * Metadata writes must reach the device in the order made, not in
+	 * the order a write-back cache evicts them.  The cache stays off
+	 * for the rest of the session: unix_io does not update cached
+	 * blocks while it is off, so turning it back on would serve stale
+	 * ones.  (Managers without the option ignore it.)
+	 */
+	io_channel_set_options(fs->io, "cache=off");
+	retval = switch_over(t, &sl, l0, l1, new_pblk, eof);
 	if (retval)
 		goto cleanup;
 	for (i = 0; i < sl.nr; i++)
@@ -377,8 +391,7 @@ errcode_t ext2fs_atomic_move_windows(ext2fs_atomic_alloc_t ac,
 	if (st)
 		st->windows_moved += nr_windows;
 cleanup:
-	if (handle)
-		ext2fs_extent_free(handle);
+	atomic_tree_close(t);
 	ext2fs_free_mem(&sl.segs);
 	return retval;
 }

@@ -181,7 +181,10 @@ errcode_t fsutil_hash_file(ext2_filsys fs, ext2_ino_t ino, __u64 *hash)
 	return file_io(fs, ino, 0, EXT2_I_SIZE(&inode), 0, 0, hash);
 }
 
-/* Force a mapping, taking the physical blocks; no alignment applied. */
+/*
+ * Force a mapping, taking the physical blocks if they are free; no
+ * alignment applied.
+ */
 errcode_t fsutil_map(ext2_filsys fs, ext2_ino_t ino, blk64_t lblk,
 		     blk64_t pblk, blk64_t len, int uninit)
 {
@@ -196,7 +199,10 @@ errcode_t fsutil_map(ext2_filsys fs, ext2_ino_t ino, blk64_t lblk,
 	retval = ext2fs_extent_open2(fs, ino, &inode, &h);
 	if (retval)
 		return retval;
-	ext2fs_block_alloc_stats_range(fs, pblk, len, +1);
+	/* Take what is not taken yet (the caller may hold the blocks). */
+	for (i = 0; i < len; i++)
+		if (!ext2fs_test_block_bitmap2(fs->block_map, pblk + i))
+			ext2fs_block_alloc_stats2(fs, pblk + i, +1);
 	for (i = 0; i < len && !retval; i++)
 		retval = ext2fs_extent_set_bmap(h, lblk + i, pblk + i,
 				uninit ? EXT2_EXTENT_SET_BMAP_UNINIT : 0);

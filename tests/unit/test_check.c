@@ -117,9 +117,13 @@ static void test_each_violation(void)
 			EXT2FS_ATOMIC_HOLE | EXT2FS_ATOMIC_DISCONTIGUOUS |
 			EXT2FS_ATOMIC_PAST_EOF);
 
-	/* Overlapping extents (a corrupt map) never pass as valid. */
+	/* Overlapping extents (a corrupt map) never pass as valid... */
 	CU_ASSERT_TRUE(CHECK(16, 4096 * 32,
 			     { 0, 32, 16, 0 }, { 8, 40, 8, 0 }) > 0);
+	/* ...and a window they share is counted once. */
+	CU_ASSERT_EQUAL(CHECK(16, 1 << 20,
+			      { 0, 1600, 8, 0 }, { 4, 1604, 8, 0 }), 1);
+	CU_ASSERT_EQUAL(s.calls, 1);
 }
 
 /* The callback may stop the walk. */
@@ -295,7 +299,7 @@ static void test_on_image(void)
 	CU_ASSERT_EQUAL(test_bad_windows(t.fs, ino), 0);
 
 	/* 400 windows of 2 extents each: a depth-1 tree of several leaves. */
-	ino = test_deep_file(&t, "deep");
+	ino = test_deep_file(&t, "deep", 0);
 	CU_ASSERT_EQUAL(test_bad_windows(t.fs, ino), 0);
 	/* Break window 200 (logical 6400): its second half moves away. */
 	CU_ASSERT_EQUAL_FATAL(ext2fs_atomic_find_run(t.ac, 0, 0, 16, &base), 0);

@@ -198,7 +198,7 @@ static void test_deep_tree(void)
 	int i;
 
 	CU_ASSERT_EQUAL_FATAL(test_img_make(&t, 4096, 65536, NULL, 65536), 0);
-	ino = test_deep_file(&t, "deep");
+	ino = test_deep_file(&t, "deep", 0);
 	for (i = 0; i < 400; i += 37)
 		CU_ASSERT_EQUAL(fsutil_shift_window(t.ac, ino, 2 * i, 3), 0);
 	CU_ASSERT_EQUAL(test_bad_windows(t.fs, ino), 11);

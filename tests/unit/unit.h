@@ -22,7 +22,8 @@ void test_img_close(struct test_img *t);
 int test_img_reopen(struct test_img *t);
 void test_img_free(struct test_img *t);
 void test_img_discard(struct test_img *t);
-ext2_ino_t test_deep_file(struct test_img *t, const char *name);
+ext2_ino_t test_deep_file(struct test_img *t, const char *name,
+			  int holey_first);
 int test_stock_fsck(struct test_img *t);
 ext2_ino_t test_atomic_file(struct test_img *t, const char *name,
 			    __u64 nr_windows, __u64 size, unsigned int seed);
@@ -35,6 +36,7 @@ void add_check_tests(void);
 void add_alloc_tests(void);
 void add_relocate_tests(void);
 void add_scan_tests(void);
+void add_crash_tests(void);
 
 #define ADD_SUITE(name, ...) do {					\
 	CU_pSuite s = CU_add_suite(name, NULL, NULL);			\

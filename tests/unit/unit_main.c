@@ -88,25 +88,39 @@ void test_img_discard(struct test_img *t)
 }
 
 /*
- * A file of 400 windows (U = 16) of two extents each, written then
- * unwritten, in a depth-1 extent tree; returns the inode.
+ * A file of 400 windows (U = 16, every other window mapped) of two
+ * extents each, written then unwritten, in a depth-1 extent tree whose
+ * leaves libext2fs fills up (it splits at EOF by moving one entry, so
+ * each full leaf keeps one free slot).  With holey_first, window 0 maps
+ * only blocks 0-3 (written) and 8-11 (unwritten): filling its two holes
+ * needs two new entries in a leaf with one free slot.
  */
-ext2_ino_t test_deep_file(struct test_img *t, const char *name)
+ext2_ino_t test_deep_file(struct test_img *t, const char *name,
+			  int holey_first)
 {
 	ext2_ino_t ino = 0;
-	blk64_t base;
+	blk64_t base = 0, len;
 	int i;
 
 	CU_ASSERT_EQUAL_FATAL(fsutil_create_file(t->fs, name, 1, &ino), 0);
-	CU_ASSERT_EQUAL_FATAL(ext2fs_atomic_find_run(t->ac, 8192, 0, 16 * 800,
-						     &base), 0);
 	for (i = 0; i < 400; i++) {
-		CU_ASSERT_EQUAL_FATAL(fsutil_map(t->fs, ino, i * 32,
-					base + i * 32, 8, 0), 0);
+		/* Hold the whole window, or a tree split could take part. */
+		CU_ASSERT_EQUAL_FATAL(ext2fs_atomic_alloc_run(t->ac, base, 0,
+							      16, &base), 0);
+		len = (i == 0 && holey_first) ? 4 : 8;
+		CU_ASSERT_EQUAL_FATAL(fsutil_map(t->fs, ino, i * 32, base,
+						 len, 0), 0);
 		CU_ASSERT_EQUAL_FATAL(fsutil_map(t->fs, ino, i * 32 + 8,
-					base + i * 32 + 8, 8, 1), 0);
+						 base + 8, len, 1), 0);
+		if (len < 8) {
+			ext2fs_block_alloc_stats_range(t->fs, base + len,
+						       8 - len, -1);
+			ext2fs_block_alloc_stats_range(t->fs, base + 8 + len,
+						       8 - len, -1);
+		}
 	}
-	CU_ASSERT_EQUAL(fsutil_set_size(t->fs, ino, 400ULL * 32 * 4096), 0);
+	CU_ASSERT_EQUAL(fsutil_set_size(t->fs, ino,
+					400ULL * 32 * t->fs->blocksize), 0);
 	return ino;
 }
 
@@ -159,6 +173,7 @@ int main(int argc, char **argv)
 	add_alloc_tests();
 	add_relocate_tests();
 	add_scan_tests();
+	add_crash_tests();
 	CU_basic_set_mode(argc > 1 && !strcmp(argv[1], "-v") ?
 			  CU_BRM_VERBOSE : CU_BRM_NORMAL);
 	CU_basic_run_tests();

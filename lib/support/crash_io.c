@@ -1,0 +1,169 @@
+/*
+ * crash_io.c --- an I/O manager that stops applying writes after the
+ * Nth one.  Every write entry point (blocks, discard, zeroout) counts as
+ * one write.  Reads and everything else go to the unix manager unchanged.
+ *
+ * It has no write_byte, so libext2fs writes the primary superblock
+ * whole (one write) rather than in changed 2-byte pieces, which a
+ * crash could tear; the pieces are libext2fs' own habit, not the
+ * atomic library's, and e2fsck falls back to a backup superblock then.
+ */
+
+#include <string.h>
+
+#include "crash_io.h"
+
+static long budget = -1;
+static long writes;
+
+void crash_io_set_budget(long n)
+{
+	budget = n;
+	writes = 0;
+}
+
+long crash_io_writes(void)
+{
+	return writes;
+}
+
+/* Count a write; true if it may reach the disk. */
+static int may_write(void)
+{
+	writes++;
+	if (budget < 0)
+		return 1;
+	if (budget == 0)
+		return 0;
+	budget--;
+	return 1;
+}
+
+static io_channel inner(io_channel channel)
+{
+	return channel->private_data;
+}
+
+static errcode_t crash_open(const char *name, int flags, io_channel *ret)
+{
+	io_channel channel = NULL, real = NULL;
+	errcode_t retval;
+
+	retval = unix_io_manager->open(name, flags, &real);
+	if (retval)
+		return retval;
+	retval = ext2fs_get_memzero(sizeof(*channel), &channel);
+	if (retval)
+		goto fail;
+	retval = ext2fs_get_mem(strlen(name) + 1, &channel->name);
+	if (retval)
+		goto fail;
+	strcpy(channel->name, name);
+	channel->magic = EXT2_ET_MAGIC_IO_CHANNEL;
+	channel->manager = crash_io_manager;
+	channel->block_size = real->block_size;
+	channel->refcount = 1;
+	channel->flags = real->flags;
+	channel->private_data = real;
+	*ret = channel;
+	return 0;
+fail:
+	if (channel)
+		ext2fs_free_mem(&channel);
+	io_channel_close(real);
+	return retval;
+}
+
+static errcode_t crash_close(io_channel channel)
+{
+	errcode_t retval;
+
+	if (--channel->refcount > 0)
+		return 0;
+	retval = io_channel_close(inner(channel));
+	ext2fs_free_mem(&channel->name);
+	ext2fs_free_mem(&channel);
+	return retval;
+}
+
+static errcode_t crash_set_blksize(io_channel channel, int blksize)
+{
+	channel->block_size = blksize;
+	return io_channel_set_blksize(inner(channel), blksize);
+}
+
+static errcode_t crash_read_blk64(io_channel channel, unsigned long long block,
+				  int count, void *data)
+{
+	return io_channel_read_blk64(inner(channel), block, count, data);
+}
+
+static errcode_t crash_read_blk(io_channel channel, unsigned long block,
+				int count, void *data)
+{
+	return crash_read_blk64(channel, block, count, data);
+}
+
+static errcode_t crash_write_blk64(io_channel channel,
+				   unsigned long long block, int count,
+				   const void *data)
+{
+	if (!may_write())
+		return 0;
+	return io_channel_write_blk64(inner(channel), block, count, data);
+}
+
+static errcode_t crash_write_blk(io_channel channel, unsigned long block,
+				 int count, const void *data)
+{
+	return crash_write_blk64(channel, block, count, data);
+}
+
+static errcode_t crash_flush(io_channel channel)
+{
+	return io_channel_flush(inner(channel));
+}
+
+static errcode_t crash_set_option(io_channel channel, const char *option,
+				  const char *arg)
+{
+	io_channel in = inner(channel);
+
+	if (!in->manager->set_option)
+		return EXT2_ET_INVALID_ARGUMENT;
+	return in->manager->set_option(in, option, arg);
+}
+
+static errcode_t crash_discard(io_channel channel, unsigned long long block,
+			       unsigned long long count)
+{
+	if (!may_write())
+		return 0;
+	return io_channel_discard(inner(channel), block, count);
+}
+
+static errcode_t crash_zeroout(io_channel channel, unsigned long long block,
+			       unsigned long long count)
+{
+	if (!may_write())
+		return 0;
+	return io_channel_zeroout(inner(channel), block, count);
+}
+
+static struct struct_io_manager struct_crash_manager = {
+	.magic		= EXT2_ET_MAGIC_IO_MANAGER,
+	.name		= "crash test I/O manager",
+	.open		= crash_open,
+	.close		= crash_close,
+	.set_blksize	= crash_set_blksize,
+	.read_blk	= crash_read_blk,
+	.write_blk	= crash_write_blk,
+	.flush		= crash_flush,
+	.set_option	= crash_set_option,
+	.read_blk64	= crash_read_blk64,
+	.write_blk64	= crash_write_blk64,
+	.discard	= crash_discard,
+	.zeroout	= crash_zeroout,
+};
+
+io_manager crash_io_manager = &struct_crash_manager;

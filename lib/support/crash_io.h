@@ -1,0 +1,19 @@
+/*
+ * crash_io.h --- an I/O manager for crash tests: it forwards to the unix
+ * manager and, once its write budget is spent, silently drops every
+ * further write, as if the machine had stopped at that moment.
+ */
+
+#ifndef E2ATOMIC_CRASH_IO_H
+#define E2ATOMIC_CRASH_IO_H
+
+#include <ext2fs/ext2fs.h>
+
+extern io_manager crash_io_manager;
+
+/* Writes allowed from now on; a negative budget never runs out. */
+void crash_io_set_budget(long budget);
+/* Writes issued (applied or dropped) since the last set_budget. */
+long crash_io_writes(void);
+
+#endif /* E2ATOMIC_CRASH_IO_H */

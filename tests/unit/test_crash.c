@@ -1,0 +1,190 @@
+/*
+ * test_crash.c --- the relocator's write order: stop applying writes
+ * after the Nth one, for every N of a relocation, and check that every
+ * file still reads back whole, before and after stock e2fsck -fy.
+ */
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "unit.h"
+#include "crash_io.h"
+#include "stock.h"
+
+/*
+ * Every N by default; E2ATOMIC_CRASH_STRIDE=k samples every kth (the
+ * valgrind run uses it, the plain make check does not).
+ */
+static long crash_stride(void)
+{
+	const char *s = getenv("E2ATOMIC_CRASH_STRIDE");
+	long k = s ? atol(s) : 1;
+
+	return k > 0 ? k : 1;
+}
+
+static void copy_image(const char *from, const char *to)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "cp --sparse=always '%s' '%s'", from, to);
+	CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+}
+
+/* Relocate the victim on image path, letting budget writes through. */
+static long relocate_with_budget(const char *path, ext2_ino_t ino,
+				 long budget)
+{
+	ext2fs_atomic_alloc_t ac = NULL;
+	ext2_filsys fs;
+
+	crash_io_set_budget(budget);
+	if (ext2fs_open(path, EXT2_FLAG_RW | EXT2_FLAG_64BITS, 0, 0,
+			crash_io_manager, &fs))
+		return -1;
+	if (!ext2fs_read_bitmaps(fs) && !ext2fs_atomic_alloc_open(fs, &ac))
+		ext2fs_atomic_relocate_inode(ac, ino, NULL, NULL, NULL);
+	ext2fs_atomic_alloc_close(ac);
+	ext2fs_close_free(&fs);
+	return crash_io_writes();
+}
+
+static int hashes_match(const char *path, ext2_ino_t a, __u64 ha,
+			ext2_ino_t b, __u64 hb, int *has_feature)
+{
+	ext2_filsys fs;
+	__u64 h1 = 0, h2 = 0;
+	int ok;
+
+	/*
+	 * Bitmaps and group descriptors may disagree after a crash (libext2fs
+	 * writes them at close); what matters here is the files' data.
+	 */
+	if (ext2fs_open(path, EXT2_FLAG_64BITS | EXT2_FLAG_IGNORE_CSUM_ERRORS,
+			0, 0, unix_io_manager, &fs))
+		return 0;
+	ok = !fsutil_hash_file(fs, a, &h1) && !fsutil_hash_file(fs, b, &h2) &&
+	     h1 == ha && h2 == hb;
+	*has_feature = ext2fs_atomic_has_feature(fs->super);
+	ext2fs_close_free(&fs);
+	return ok;
+}
+
+/* Stock e2fsck -fy on path with the feature bit cleared (then restored). */
+static void stock_repair(const char *path)
+{
+	char *argv[] = { "e2fsck", "-fy", (char *) path, NULL };
+	ext2_filsys fs;
+	__u8 log_unit;
+	int ret;
+
+	CU_ASSERT_EQUAL_FATAL(ext2fs_open(path, EXT2_FLAG_RW | EXT2_FLAG_64BITS,
+					  0, 0, unix_io_manager, &fs), 0);
+	log_unit = ext2fs_atomic_get_log_unit(fs->super);
+	ext2fs_atomic_clear_feature(fs->super);
+	ext2fs_atomic_set_log_unit(fs->super, 0);
+	ext2fs_mark_super_dirty(fs);
+	CU_ASSERT_EQUAL(ext2fs_close_free(&fs), 0);
+	ret = stock_run("e2fsck", argv);
+	CU_ASSERT_TRUE(ret == 0 || ret == 1);
+	CU_ASSERT_EQUAL_FATAL(ext2fs_open(path, EXT2_FLAG_RW | EXT2_FLAG_64BITS,
+					  0, 0, unix_io_manager, &fs), 0);
+	ext2fs_atomic_enable(fs, log_unit);
+	CU_ASSERT_EQUAL(ext2fs_close_free(&fs), 0);
+}
+
+/* Broken in several ways at once; the tree is in the inode or one leaf. */
+static void setup_shapes(struct test_img *t, ext2_ino_t *victim,
+			 ext2_ino_t *other)
+{
+	__u64 u = ext2fs_atomic_unit_blocks(t->fs);
+	unsigned int bs = t->fs->blocksize;
+
+	*victim = test_atomic_file(t, "victim", 4, 4 * u * bs - 77, 3);
+	*other = test_atomic_file(t, "other", 2, 2 * u * bs, 4);
+	CU_ASSERT_EQUAL(fsutil_shift_window(t->ac, *victim, 0, 1), 0);
+	CU_ASSERT_EQUAL(fsutil_unmap(t->fs, *victim, 2 * u + 1, 2), 0);
+	CU_ASSERT_EQUAL(fsutil_shift_window(t->ac, *victim, 3, u / 2), 0);
+}
+
+/* A hole in a full leaf: filling it must grow the tree first. */
+static void setup_full_leaf(struct test_img *t, ext2_ino_t *victim,
+			    ext2_ino_t *other)
+{
+	*victim = test_deep_file(t, "victim", 1);
+	*other = test_atomic_file(t, "other", 2, 2 * 16 * t->fs->blocksize,
+				  4);
+}
+
+static void crash_sweep(unsigned int blocksize, unsigned long long blocks,
+			unsigned long long unit,
+			void (*setup)(struct test_img *, ext2_ino_t *,
+				      ext2_ino_t *))
+{
+	struct test_img t;
+	char base[300], work[300];
+	ext2_ino_t victim, other;
+	__u64 hv, ho;
+	long total, n;
+	int lost = 0, lost_after_fsck = 0, bit_lost = 0, has_feature;
+
+	CU_ASSERT_EQUAL_FATAL(test_img_make(&t, blocksize, blocks, NULL,
+					    unit), 0);
+	setup(&t, &victim, &other);
+	CU_ASSERT_TRUE(test_bad_windows(t.fs, victim) > 0);
+	CU_ASSERT_EQUAL(fsutil_hash_file(t.fs, victim, &hv), 0);
+	CU_ASSERT_EQUAL(fsutil_hash_file(t.fs, other, &ho), 0);
+	test_img_close(&t);
+	snprintf(base, sizeof(base), "%s", t.path);
+	snprintf(work, sizeof(work), "%s.crash", t.path);
+
+	copy_image(base, work);
+	total = relocate_with_budget(work, victim, -1);
+	CU_ASSERT_TRUE_FATAL(total > 5);
+	for (n = 0; n <= total; n += crash_stride()) {
+		copy_image(base, work);
+		relocate_with_budget(work, victim, n);
+		if (!hashes_match(work, victim, hv, other, ho, &has_feature))
+			lost++;
+		bit_lost += !has_feature;
+		stock_repair(work);
+		if (!hashes_match(work, victim, hv, other, ho, &has_feature))
+			lost_after_fsck++;
+	}
+	CU_ASSERT_EQUAL(lost, 0);
+	CU_ASSERT_EQUAL(lost_after_fsck, 0);
+	CU_ASSERT_EQUAL(bit_lost, 0);
+	unlink(work);
+	unlink(base);
+}
+
+static void test_crash_4k(void)
+{
+	crash_sweep(4096, 8192, 65536, setup_shapes);
+}
+
+static void test_crash_1k(void)
+{
+	crash_sweep(1024, 8192, 16384, setup_shapes);
+}
+
+static void test_crash_full_leaf_4k(void)
+{
+	crash_sweep(4096, 32768, 65536, setup_full_leaf);
+}
+
+static void test_crash_full_leaf_1k(void)
+{
+	crash_sweep(1024, 32768, 16384, setup_full_leaf);
+}
+
+void add_crash_tests(void)
+{
+	ADD_SUITE("crash",
+		{ "every write of a relocation, 4k blocks", test_crash_4k },
+		{ "every write of a relocation, 1k blocks", test_crash_1k },
+		{ "every write, hole in a full leaf, 4k blocks",
+		  test_crash_full_leaf_4k },
+		{ "every write, hole in a full leaf, 1k blocks",
+		  test_crash_full_leaf_1k });
+}
