@@ -26,6 +26,8 @@ extern "C" {
 #define EXT2FS_ATOMIC_FLAG_NAME			"Atomic_Write"
 #define EXT2FS_ATOMIC_FLAG_LETTER		'W'
 #define EXT2FS_ATOMIC_DEFAULT_UNIT_BYTES	65536
+#define EXT2FS_ATOMIC_UNIT_OPT			"atomic_write_unit"
+#define EXT2FS_ATOMIC_STOCK_FEATURE_NAME	"FEATURE_C13"
 
 /*
  * Format accessors (atomic_format.c)
@@ -175,6 +177,36 @@ errcode_t ext2fs_atomic_scan_inodes(ext2_filsys fs,
 				    ext2fs_atomic_inode_func func,
 				    void *priv);
 errcode_t ext2fs_atomic_count_inodes(ext2_filsys fs, ext2_ino_t *count);
+
+/*
+ * Command-line words and printing (atomic_opts.c)
+ */
+int ext2fs_atomic_strip_feature(char *list, int *state);
+int ext2fs_atomic_strip_unit_opt(char *list, char **value);
+void ext2fs_atomic_describe_unit(const struct ext2_super_block *sb,
+				 char *buf, size_t size);
+void ext2fs_atomic_describe_valid_units(const struct ext2_super_block *sb,
+					char *buf, size_t size);
+
+/*
+ * The device under a filesystem (atomic_dev.c)
+ */
+struct ext2fs_atomic_devinfo {
+	int			is_blockdev;
+	unsigned long long	size;		/* regular files only */
+	unsigned long long	atomic_min;	/* bytes; 0: no atomic writes */
+	unsigned long long	atomic_max;
+	unsigned long long	start;		/* partition start, bytes */
+	long long		align_offset;	/* libblkid, bytes */
+};
+
+errcode_t ext2fs_atomic_probe_device(const char *path,
+				     struct ext2fs_atomic_devinfo *info);
+unsigned long long ext2fs_atomic_default_unit(
+		const struct ext2fs_atomic_devinfo *info,
+		unsigned int blocksize, int *warn);
+errcode_t ext2fs_atomic_check_device(const struct ext2fs_atomic_devinfo *info,
+				     unsigned long long unit, int *no_atomic);
 
 /* Library-wide setup: register the error table (once per process). */
 void ext2fs_atomic_init(void);

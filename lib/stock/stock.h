@@ -10,8 +10,15 @@
 /* Environment variable that overrides the configured directory. */
 #define STOCK_SBINDIR_ENV	"E2ATOMIC_STOCK_SBINDIR"
 
+/* Called for each line of the stock program's standard output. */
+typedef void (*stock_line_func)(const char *line, void *priv);
+
 const char *stock_sbindir(void);
 int stock_path(const char *prog, char *buf, size_t size);
+void stock_exec(const char *prog, char *const argv[]);
 int stock_run(const char *prog, char *const argv[]);
+int stock_run_capture(const char *prog, char *const argv[],
+		      stock_line_func func, void *priv, int quiet_stderr);
+void stock_exit(int status);
 
 #endif /* E2ATOMIC_STOCK_H */

@@ -1,0 +1,81 @@
+/*
+ * super_list.c --- pass the stock superblock listing (dumpe2fs,
+ * tune2fs -l) through, naming atomic_write where e2p says FEATURE_C13
+ * and adding the unit right after the feature line.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ext2fs_atomic.h"
+#include "stock.h"
+#include "super_list.h"
+
+#define FEATURES_LABEL	"Filesystem features:"
+
+static void print_line(const char *line, void *priv)
+{
+	const struct ext2_super_block *sb = priv;
+	const char *name = EXT2FS_ATOMIC_STOCK_FEATURE_NAME, *hit;
+	char unit[64];
+	errcode_t err;
+
+	if (strncmp(line, FEATURES_LABEL, strlen(FEATURES_LABEL))) {
+		fputs(line, stdout);
+		return;
+	}
+	hit = strstr(line, name);
+	if (!hit) {
+		fputs(line, stdout);
+		return;
+	}
+	printf("%.*s%s%s", (int) (hit - line), line,
+	       EXT2FS_ATOMIC_FEATURE_NAME, hit + strlen(name));
+	if (!sb)
+		return;
+	err = ext2fs_atomic_check_super(sb);
+	if (err)
+		snprintf(unit, sizeof(unit), "invalid (%u): %s",
+			 ext2fs_atomic_get_log_unit(sb), error_message(err));
+	else
+		ext2fs_atomic_describe_unit(sb, unit, sizeof(unit));
+	printf("%-26s%s\n", "Atomic write unit:", unit);
+}
+
+/*
+ * Run the stock lister with standard output filtered; sb (may be NULL)
+ * is the superblock it lists.  Returns the stock exit status.
+ */
+int super_list_run(const char *prog, char **argv,
+		   const struct ext2_super_block *sb)
+{
+	int status;
+
+	status = stock_run_capture(prog, argv, print_line, (void *) sb, 0);
+	fflush(stdout);
+	return status;
+}
+
+/*
+ * Read the superblock that the lister will show: the primary, or the
+ * one at block superblock of size blocksize, or an e2image file's.
+ */
+errcode_t super_list_read(const char *device, blk64_t superblock,
+			  unsigned int blocksize, int image_file,
+			  struct ext2_super_block *sb)
+{
+	ext2_filsys fs;
+	errcode_t retval;
+	int flags = EXT2_FLAG_64BITS | EXT2_FLAG_JOURNAL_DEV_OK |
+		    EXT2_FLAG_SOFTSUPP_FEATURES | EXT2_FLAG_FORCE |
+		    EXT2_FLAG_IGNORE_CSUM_ERRORS | EXT2_FLAG_SUPER_ONLY |
+		    (image_file ? EXT2_FLAG_IMAGE_FILE : 0);
+
+	retval = ext2fs_open(device, flags, superblock, blocksize,
+			     unix_io_manager, &fs);
+	if (retval)
+		return retval;
+	memcpy(sb, fs->super, sizeof(*sb));
+	ext2fs_free(fs);
+	return 0;
+}
