@@ -76,15 +76,51 @@ static unsigned int device_block_size(const struct arg_list *al,
 	char **argv = variant(al, "cdlqzn", "nvF", device);
 
 	if (argv)
-		stock_run_capture("mke2fs", argv, find_block_size, &bs, 1);
+		stock_run_capture("mke2fs", argv, find_block_size, &bs,
+				  STOCK_QUIET_STDERR);
 	args_free_argv(argv);
 	return bs;
 }
 
-static void discard_line(const char *line, void *priv)
+/* What the rehearsal said, to repeat it about the real target. */
+struct transcript {
+	char	*text;
+	size_t	len;
+};
+
+static void keep_line(const char *line, void *priv)
 {
-	(void) line;
-	(void) priv;
+	struct transcript *t = priv;
+	size_t n = strlen(line);
+	char *text = realloc(t->text, t->len + n + 1);
+
+	if (!text)
+		return;
+	memcpy(text + t->len, line, n + 1);
+	t->text = text;
+	t->len += n;
+}
+
+/*
+ * Print the transcript with the scratch path replaced by the target,
+ * leaving out the note that the scratch file was created.
+ */
+static void replay(const struct transcript *t, const char *scratch,
+		   const char *target)
+{
+	char *line, *save = NULL, *copy = t->text ? strdup(t->text) : NULL;
+	const char *p, *hit;
+
+	for (line = copy ? strtok_r(copy, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "Creating regular file ", 22))
+			continue;
+		for (p = line; (hit = strstr(p, scratch));
+		     p = hit + strlen(scratch))
+			fprintf(stderr, "%.*s%s", (int) (hit - p), p, target);
+		fprintf(stderr, "%s\n", p);
+	}
+	free(copy);
 }
 
 static errcode_t make_scratch(const char *path, unsigned long long size)
@@ -113,6 +149,7 @@ static int rehearse(struct arg_list *al, const struct request *rq,
 	char dir[4096], path[4200], bsarg[16];
 	unsigned long long size = dev->size;
 	unsigned int bs = 0;
+	struct transcript said = { NULL, 0 };
 	char **argv = NULL;
 	ext2_filsys fs;
 	struct stat st;
@@ -142,9 +179,12 @@ static int rehearse(struct arg_list *al, const struct request *rq,
 		al->items[--al->nr].dropped = 1;
 	if (!argv)
 		goto out;
-	status = stock_run_capture("mke2fs", argv, discard_line, NULL, 1);
-	if (status)
+	status = stock_run_capture("mke2fs", argv, keep_line, &said,
+				   STOCK_MERGE_STDERR);
+	if (status) {
+		replay(&said, path, rq->device);
 		goto out;
+	}
 	status = -1;
 	if (ext2fs_open(path, EXT2_FLAG_64BITS | EXT2_FLAG_SUPER_ONLY, 0, 0,
 			unix_io_manager, &fs))
@@ -153,6 +193,7 @@ static int rehearse(struct arg_list *al, const struct request *rq,
 	ext2fs_free(fs);
 	status = 0;
 out:
+	free(said.text);
 	args_free_argv(argv);
 	unlink(path);
 	rmdir(dir);
@@ -184,8 +225,9 @@ static int plan(struct arg_list *al, struct request *rq, unsigned int *log,
 	}
 	status = rehearse(al, rq, &dev, &sb);
 	if (status) {
-		fprintf(stderr, "%s: could not work out the filesystem "
-			"layout for %s (see above)\n", program, rq->device);
+		if (status < 0)
+			fprintf(stderr, "%s: could not work out the filesystem "
+				"layout for %s\n", program, rq->device);
 		return status > 0 ? status : 1;
 	}
 	if (!ext2fs_has_feature_extents(&sb)) {

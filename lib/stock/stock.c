@@ -100,12 +100,12 @@ void stock_exit(int status)
 }
 
 /*
- * Fork the stock program, optionally with standard output on a pipe
- * (*out_fd), and wait for it.  Returns its exit status, 128 + signal
+ * Fork the stock program, optionally with standard output (and error)
+ * handed line by line to func, and wait for it.  Returns its exit status, 128 + signal
  * if a signal ended it, or -1 if it could not be started.
  */
 static int run(const char *prog, char *const argv[], stock_line_func func,
-	       void *priv, int quiet_stderr)
+	       void *priv, int flags)
 {
 	struct sigaction ign, fwd, old_int, old_quit, old_term, old_hup;
 	char path[4096], *line = NULL;
@@ -126,10 +126,13 @@ static int run(const char *prog, char *const argv[], stock_line_func func,
 	if (child_pid == 0) {
 		if (func) {
 			dup2(fds[1], 1);
+			if (flags & STOCK_MERGE_STDERR)
+				dup2(fds[1], 2);
 			close(fds[0]);
 			close(fds[1]);
 		}
-		if (quiet_stderr && freopen("/dev/null", "w", stderr) == NULL)
+		if ((flags & STOCK_QUIET_STDERR) &&
+		    freopen("/dev/null", "w", stderr) == NULL)
 			_exit(127);
 		execv(path, argv);
 		fprintf(stderr, "%s: %s\n", path, strerror(errno));
@@ -178,7 +181,7 @@ int stock_run(const char *prog, char *const argv[])
 
 /* Run, handing each line of standard output to func. */
 int stock_run_capture(const char *prog, char *const argv[],
-		      stock_line_func func, void *priv, int quiet_stderr)
+		      stock_line_func func, void *priv, int flags)
 {
-	return run(prog, argv, func, priv, quiet_stderr);
+	return run(prog, argv, func, priv, flags);
 }

@@ -17,8 +17,12 @@ const char *stock_sbindir(void);
 int stock_path(const char *prog, char *buf, size_t size);
 void stock_exec(const char *prog, char *const argv[]);
 int stock_run(const char *prog, char *const argv[]);
+/* stock_run_capture() flags */
+#define STOCK_QUIET_STDERR	0x1	/* standard error to /dev/null */
+#define STOCK_MERGE_STDERR	0x2	/* standard error to func, too */
+
 int stock_run_capture(const char *prog, char *const argv[],
-		      stock_line_func func, void *priv, int quiet_stderr);
+		      stock_line_func func, void *priv, int flags);
 void stock_exit(int status);
 
 #endif /* E2ATOMIC_STOCK_H */

@@ -1,0 +1,129 @@
+/*
+ * atomic-tool.c --- a test helper: make, break, hash and check atomic
+ * files on an image, so that shell tests can build the layouts they
+ * need before the project's debugfs exists.
+ *
+ *   atomic-tool create IMG NAME WINDOWS SIZE SEED [GOAL]
+ *   atomic-tool break  IMG NAME WINDOW SHIFT
+ *   atomic-tool hash   IMG NAME
+ *   atomic-tool check  IMG NAME
+ *   atomic-tool strip  IMG          (clear the feature bit and unit only,
+ *                                    for a copy that stock e2fsck reads)
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "fsutil.h"
+
+static ext2_filsys open_rw(const char *img, ext2fs_atomic_alloc_t *ac)
+{
+	ext2_filsys fs;
+	errcode_t err = fsutil_open(img, 1, &fs);
+
+	if (!err)
+		err = ext2fs_atomic_alloc_open(fs, ac);
+	if (err) {
+		com_err("atomic-tool", err, "opening %s", img);
+		exit(2);
+	}
+	return fs;
+}
+
+static ext2_ino_t lookup(ext2_filsys fs, const char *name)
+{
+	ext2_ino_t ino;
+	errcode_t err = ext2fs_namei(fs, EXT2_ROOT_INO, EXT2_ROOT_INO, name,
+				     &ino);
+
+	if (err) {
+		com_err("atomic-tool", err, "looking up %s", name);
+		exit(2);
+	}
+	return ino;
+}
+
+static int done(ext2_filsys fs, ext2fs_atomic_alloc_t ac, errcode_t err)
+{
+	ext2fs_atomic_alloc_close(ac);
+	if (!err)
+		err = ext2fs_close_free(&fs);
+	if (err) {
+		com_err("atomic-tool", err, "while closing");
+		return 2;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	ext2fs_atomic_alloc_t ac = NULL;
+	struct ext2_inode inode;
+	ext2_filsys fs;
+	ext2_ino_t ino;
+	errcode_t err = 0;
+	__u64 h, bad;
+
+	ext2fs_atomic_init();
+	if (argc >= 7 && !strcmp(argv[1], "create")) {
+		fs = open_rw(argv[2], &ac);
+		err = fsutil_create_file(fs, argv[3], 1, &ino);
+		if (!err)
+			err = ext2fs_read_inode(fs, ino, &inode);
+		if (!err)
+			err = ext2fs_atomic_alloc_windows(ac, ino, &inode, 0,
+				strtoull(argv[4], NULL, 0),
+				argc > 7 ? strtoull(argv[7], NULL, 0) : 0, 0);
+		if (!err)
+			err = fsutil_write_pattern(fs, ino, 0,
+				strtoull(argv[5], NULL, 0), atoi(argv[6]));
+		return done(fs, ac, err);
+	}
+	if (argc == 6 && !strcmp(argv[1], "break")) {
+		fs = open_rw(argv[2], &ac);
+		err = fsutil_shift_window(ac, lookup(fs, argv[3]),
+					  strtoull(argv[4], NULL, 0),
+					  strtoull(argv[5], NULL, 0));
+		return done(fs, ac, err);
+	}
+	if (argc == 4 && (!strcmp(argv[1], "hash") ||
+			  !strcmp(argv[1], "check"))) {
+		err = ext2fs_open(argv[2], EXT2_FLAG_64BITS, 0, 0,
+				  unix_io_manager, &fs);
+		if (err) {
+			com_err("atomic-tool", err, "opening %s", argv[2]);
+			return 2;
+		}
+		ino = lookup(fs, argv[3]);
+		if (argv[1][0] == 'h') {
+			err = fsutil_hash_file(fs, ino, &h);
+			if (!err)
+				printf("%016llx\n", (unsigned long long) h);
+		} else {
+			err = ext2fs_atomic_check_inode(fs, ino, NULL, NULL,
+							NULL, &bad);
+			if (!err)
+				printf("%llu\n", (unsigned long long) bad);
+		}
+		ext2fs_free(fs);
+		if (err)
+			com_err("atomic-tool", err, "on %s", argv[3]);
+		return err ? 2 : 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "strip")) {
+		err = ext2fs_open(argv[2], EXT2_FLAG_RW | EXT2_FLAG_64BITS, 0,
+				  0, unix_io_manager, &fs);
+		if (err) {
+			com_err("atomic-tool", err, "opening %s", argv[2]);
+			return 2;
+		}
+		ext2fs_atomic_clear_feature(fs->super);
+		ext2fs_atomic_set_log_unit(fs->super, 0);
+		ext2fs_mark_super_dirty(fs);
+		return done(fs, NULL, 0);
+	}
+	fprintf(stderr, "usage: atomic-tool create IMG NAME WINDOWS SIZE SEED "
+		"[GOAL] | break IMG NAME WINDOW SHIFT | hash IMG NAME | "
+		"check IMG NAME | strip IMG\n");
+	return 2;
+}
