@@ -78,9 +78,13 @@ static errcode_t make_atomic_file(ext2fs_atomic_alloc_t ac, const char *name,
 	return retval;
 }
 
+/*
+ * img NULL: use the atomic_write filesystem at dir (made by our mke2fs)
+ * instead of making an image.
+ */
 static int run_demo(const char *dir, const struct demo_image *img)
 {
-	char path[4096], copy[4200];
+	char path[4096], copy[4200], desc[64];
 	ext2_filsys fs = NULL;
 	ext2fs_atomic_alloc_t ac = NULL;
 	struct ext2fs_atomic_reloc_stats st = { 0, 0 };
@@ -90,26 +94,37 @@ static int run_demo(const char *dir, const struct demo_image *img)
 	errcode_t retval;
 	int ret;
 
-	snprintf(path, sizeof(path), "%s/demo-%s.img", dir, img->name);
-	snprintf(copy, sizeof(copy), "%s.stock-copy", path);
-	printf("== %s: %u-byte blocks, %llu blocks\n", path, img->blocksize,
-	       img->blocks);
-	if (fsutil_mkfs(path, img->blocksize, img->blocks, NULL)) {
-		fprintf(stderr, "%s: stock mke2fs failed on %s\n", program,
-			path);
-		return 1;
+	if (img) {
+		snprintf(path, sizeof(path), "%s/demo-%s.img", dir, img->name);
+		printf("== %s: %u-byte blocks, %llu blocks\n", path,
+		       img->blocksize, img->blocks);
+		if (fsutil_mkfs(path, img->blocksize, img->blocks, NULL)) {
+			fprintf(stderr, "%s: stock mke2fs failed on %s\n",
+				program, path);
+			return 1;
+		}
+	} else {
+		snprintf(path, sizeof(path), "%s", dir);
+		printf("== %s\n", path);
 	}
+	if (img)
+		snprintf(copy, sizeof(copy), "%s.stock-copy", path);
+	else
+		snprintf(copy, sizeof(copy), "/var/tmp/e2atomic-demo.%d.img",
+			 (int) getpid());
 	retval = fsutil_open(path, 1, &fs);
-	if (!retval)
+	if (!retval && img)
 		retval = ext2fs_atomic_bytes_to_log(fs->super, 65536,
 						    &log_unit);
-	if (!retval)
+	if (!retval && img)
 		retval = ext2fs_atomic_enable(fs, log_unit);
+	if (!retval && !ext2fs_atomic_has_feature(fs->super))
+		retval = EXT2_ET_ATOMIC_NO_FEATURE;
 	if (retval)
 		goto fail;
 	unit = ext2fs_atomic_unit_blocks(fs);
-	printf("  atomic_write on, unit 65536 bytes (%llu blocks)\n",
-	       (unsigned long long) unit);
+	ext2fs_atomic_describe_unit(fs->super, desc, sizeof(desc));
+	printf("  atomic_write on, unit %s\n", desc);
 
 	retval = ext2fs_atomic_alloc_open(fs, &ac);
 	if (!retval)
@@ -175,22 +190,28 @@ int main(int argc, char **argv)
 		{ "4k", 4096, 16384 },
 		{ "1k", 1024, 32768 },
 	};
-	const char *dir = ".";
+	const char *dir = ".", *device = NULL;
 	unsigned int i;
 	int c, ret = 0;
 
-	while ((c = getopt(argc, argv, "d:")) != EOF) {
+	while ((c = getopt(argc, argv, "d:i:")) != EOF) {
 		switch (c) {
 		case 'd':
 			dir = optarg;
 			break;
+		case 'i':
+			device = optarg;
+			break;
 		default:
-			fprintf(stderr, "Usage: %s [-d directory]\n", program);
+			fprintf(stderr, "Usage: %s [-d directory] "
+				"[-i atomic_write-filesystem]\n", program);
 			exit(1);
 		}
 	}
 	ext2fs_atomic_init();
-	for (i = 0; i < sizeof(images) / sizeof(images[0]); i++)
+	if (device)
+		ret = run_demo(device, NULL);
+	for (i = 0; !device && i < sizeof(images) / sizeof(images[0]); i++)
 		ret |= run_demo(dir, &images[i]);
 	printf("%s\n", ret ? "demo FAILED" : "demo passed");
 	return ret;

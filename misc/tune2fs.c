@@ -219,9 +219,7 @@ static int apply(const char *device, const struct change *c)
 		return 1;
 	}
 	if (c->action == DISABLE) {
-		ext2fs_atomic_clear_feature(fs->super);
-		ext2fs_atomic_set_log_unit(fs->super, 0);
-		ext2fs_mark_super_dirty(fs);
+		ext2fs_atomic_disable(fs);
 		printf("Clearing the atomic_write feature\n");
 	} else {
 		err = ext2fs_atomic_enable(fs, c->log_unit);

@@ -86,6 +86,17 @@ blk64_t ext2fs_atomic_unit_blocks(ext2_filsys fs)
 	return (blk64_t) 1 << (ext2fs_atomic_get_log_unit(fs->super) & 31);
 }
 
+/*
+ * The feature and the unit belong in every superblock copy: libext2fs
+ * opens with EXT2_FLAG_MASTER_SB_ONLY, which would leave the backups
+ * (and so anything that falls back to them) without them.
+ */
+static void mark_all_supers_dirty(ext2_filsys fs)
+{
+	fs->flags &= ~EXT2_FLAG_MASTER_SB_ONLY;
+	ext2fs_mark_super_dirty(fs);
+}
+
 errcode_t ext2fs_atomic_enable(ext2_filsys fs, unsigned int log_unit)
 {
 	errcode_t retval;
@@ -95,8 +106,15 @@ errcode_t ext2fs_atomic_enable(ext2_filsys fs, unsigned int log_unit)
 		return retval;
 	ext2fs_atomic_set_feature(fs->super);
 	ext2fs_atomic_set_log_unit(fs->super, log_unit);
-	ext2fs_mark_super_dirty(fs);
+	mark_all_supers_dirty(fs);
 	return 0;
+}
+
+void ext2fs_atomic_disable(ext2_filsys fs)
+{
+	ext2fs_atomic_clear_feature(fs->super);
+	ext2fs_atomic_set_log_unit(fs->super, 0);
+	mark_all_supers_dirty(fs);
 }
 
 /*

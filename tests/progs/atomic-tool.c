@@ -9,6 +9,8 @@
  *   atomic-tool check  IMG NAME
  *   atomic-tool strip  IMG          (clear the feature bit and unit only,
  *                                    for a copy that stock e2fsck reads)
+ *   atomic-tool rawset IMG FEATURE LOG  (write the bit (0/1) and the unit
+ *                                    byte as given, valid or not)
  */
 
 #include <stdlib.h>
@@ -110,20 +112,23 @@ int main(int argc, char **argv)
 			com_err("atomic-tool", err, "on %s", argv[3]);
 		return err ? 2 : 0;
 	}
-	if (argc == 3 && !strcmp(argv[1], "strip")) {
+	if ((argc == 3 && !strcmp(argv[1], "strip")) ||
+	    (argc == 5 && !strcmp(argv[1], "rawset"))) {
 		err = ext2fs_open(argv[2], EXT2_FLAG_RW | EXT2_FLAG_64BITS, 0,
 				  0, unix_io_manager, &fs);
 		if (err) {
 			com_err("atomic-tool", err, "opening %s", argv[2]);
 			return 2;
 		}
-		ext2fs_atomic_clear_feature(fs->super);
-		ext2fs_atomic_set_log_unit(fs->super, 0);
-		ext2fs_mark_super_dirty(fs);
+		ext2fs_atomic_disable(fs);
+		if (argc == 5 && atoi(argv[3]))
+			ext2fs_atomic_set_feature(fs->super);
+		if (argc == 5)
+			ext2fs_atomic_set_log_unit(fs->super, atoi(argv[4]));
 		return done(fs, NULL, 0);
 	}
 	fprintf(stderr, "usage: atomic-tool create IMG NAME WINDOWS SIZE SEED "
 		"[GOAL] | break IMG NAME WINDOW SHIFT | hash IMG NAME | "
-		"check IMG NAME | strip IMG\n");
+		"check IMG NAME | strip IMG | rawset IMG FEATURE LOG\n");
 	return 2;
 }
