@@ -444,10 +444,36 @@ static errcode_t move_split(ext2fs_atomic_alloc_t ac, ext2_ino_t ino,
 }
 
 /*
- * Repair every window of inode ino that breaks the rule.  Moves are
- * made in pieces of at most one maximal extent, so that a single
- * interrupted move leaves little to redo.
+ * Move windows [first, first + n) of inode ino, in pieces of at most one
+ * maximal extent, so that a single interrupted move leaves little to
+ * redo.  inode (may be NULL) is kept up to date.
  */
+errcode_t ext2fs_atomic_relocate_range(ext2fs_atomic_alloc_t ac,
+				       ext2_ino_t ino,
+				       struct ext2_inode *inode,
+				       __u64 first, __u64 n,
+				       struct ext2fs_atomic_reloc_stats *st)
+{
+	ext2_filsys fs = ext2fs_atomic_alloc_fs(ac);
+	__u64 per_move = EXT_INIT_MAX_LEN / ext2fs_atomic_unit_blocks(fs);
+	struct ext2_inode inode_buf;
+	errcode_t retval = 0;
+	__u64 w, k;
+
+	if (!per_move)
+		per_move = 1;
+	if (!inode) {
+		retval = ext2fs_read_inode(fs, ino, &inode_buf);
+		inode = &inode_buf;
+	}
+	for (w = 0; w < n && !retval; w += k) {
+		k = n - w < per_move ? n - w : per_move;
+		retval = move_split(ac, ino, inode, first + w, k, st);
+	}
+	return retval;
+}
+
+/* Repair every window of inode ino that breaks the rule. */
 errcode_t ext2fs_atomic_relocate_inode(ext2fs_atomic_alloc_t ac,
 				       ext2_ino_t ino,
 				       ext2fs_atomic_progress_func progress,
@@ -455,15 +481,12 @@ errcode_t ext2fs_atomic_relocate_inode(ext2fs_atomic_alloc_t ac,
 				       struct ext2fs_atomic_reloc_stats *st)
 {
 	ext2_filsys fs = ext2fs_atomic_alloc_fs(ac);
-	__u64 per_move = EXT_INIT_MAX_LEN / ext2fs_atomic_unit_blocks(fs);
 	struct bad_list bl = { NULL, 0, 0, 0 };
 	struct ext2_inode inode;
-	__u64 total = 0, done = 0, w, n;
+	__u64 total = 0, done = 0;
 	errcode_t retval;
 	size_t i;
 
-	if (!per_move)
-		per_move = 1;
 	retval = ext2fs_read_inode(fs, ino, &inode);
 	if (retval)
 		return retval;
@@ -476,16 +499,12 @@ errcode_t ext2fs_atomic_relocate_inode(ext2fs_atomic_alloc_t ac,
 	for (i = 0; i < bl.nr; i++)
 		total += bl.v[i].nr_windows;
 	for (i = 0; i < bl.nr && !retval; i++) {
-		for (w = 0; w < bl.v[i].nr_windows && !retval; w += n) {
-			n = bl.v[i].nr_windows - w;
-			if (n > per_move)
-				n = per_move;
-			retval = move_split(ac, ino, &inode,
-					    bl.v[i].first_window + w, n, st);
-			done += n;
-			if (progress)
-				progress(ino, done, total, priv);
-		}
+		retval = ext2fs_atomic_relocate_range(ac, ino, &inode,
+						      bl.v[i].first_window,
+						      bl.v[i].nr_windows, st);
+		done += bl.v[i].nr_windows;
+		if (progress)
+			progress(ino, done, total, priv);
 	}
 cleanup:
 	ext2fs_free_mem(&bl.v);

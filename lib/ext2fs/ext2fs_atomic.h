@@ -159,6 +159,11 @@ errcode_t ext2fs_atomic_move_windows(ext2fs_atomic_alloc_t ac,
 				     __u64 first_window, __u64 nr_windows,
 				     blk64_t goal, blk64_t limit,
 				     struct ext2fs_atomic_reloc_stats *st);
+errcode_t ext2fs_atomic_relocate_range(ext2fs_atomic_alloc_t ac,
+				       ext2_ino_t ino,
+				       struct ext2_inode *inode,
+				       __u64 first, __u64 n,
+				       struct ext2fs_atomic_reloc_stats *st);
 errcode_t ext2fs_atomic_relocate_inode(ext2fs_atomic_alloc_t ac,
 				       ext2_ino_t ino,
 				       ext2fs_atomic_progress_func progress,
