@@ -20,6 +20,8 @@ errcode_t fsutil_write_pattern(ext2_filsys fs, ext2_ino_t ino,
 			       __u64 offset, __u64 len, unsigned int seed);
 errcode_t fsutil_set_size(ext2_filsys fs, ext2_ino_t ino, __u64 size);
 errcode_t fsutil_hash_file(ext2_filsys fs, ext2_ino_t ino, __u64 *hash);
+errcode_t fsutil_hash_range(ext2_filsys fs, ext2_ino_t ino, __u64 len,
+			    __u64 *hash);
 errcode_t fsutil_map(ext2_filsys fs, ext2_ino_t ino, blk64_t lblk,
 		     blk64_t pblk, blk64_t len, int uninit);
 errcode_t fsutil_unmap(ext2_filsys fs, ext2_ino_t ino, blk64_t lblk,

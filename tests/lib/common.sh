@@ -6,6 +6,7 @@
 MKE2FS="$TOP/misc/mke2fs"
 TUNE2FS="$TOP/misc/tune2fs"
 DUMPE2FS="$TOP/misc/dumpe2fs"
+E2FSCK="$TOP/e2fsck/e2fsck"
 ATOMIC_TOOL="$TOP/tests/progs/atomic-tool"
 CHECK_RULE="$TOP/tests/lib/check_rule"
 STOCK_MKE2FS=/usr/sbin/mke2fs
@@ -60,4 +61,40 @@ features_and_unit() {
 	"$DUMPE2FS" -h "$1" 2>/dev/null |
 		grep -E '^(Filesystem features|Atomic write unit):' |
 		sed -e 's/  */ /g'
+}
+
+# The e2fsprogs f_ test shape: -n changes nothing; the first -fy run
+# goes to standard output, the second (which must be clean) to $OUT2;
+# each ends with "Exit status is N".  Extra e2fsck options may follow.
+fsck_runs() {
+	local before rc
+	before=$(hash_of img)
+	"$E2FSCK" -fn "$@" img > n.out 2>&1
+	rc=$?
+	echo "-n: exit $rc, image $([ "$before" = "$(hash_of img)" ] && echo unchanged || echo CHANGED), Pass A: $(grep -c '? no$' n.out) refused fixes"
+	grep -o '(written block past end of file)' n.out | sort -u
+	"$E2FSCK" -fy "$@" img 2>&1 | grep -v '^e2fsck [0-9]'
+	echo "Exit status is ${PIPESTATUS[0]}"
+	"$E2FSCK" -fy "$@" img 2>&1 | grep -v '^e2fsck [0-9]' > "$OUT2"
+	echo "Exit status is ${PIPESTATUS[0]}" >> "$OUT2"
+}
+
+# After a repair: each named file obeys the rule (independent reader)
+# and kept its contents (hashes saved by save_hashes).
+save_hashes() {
+	local f
+	for f in "$@"; do "$ATOMIC_TOOL" hash img $f > "$f.hash"; done
+	# (a file whose bytes-to-compare differ from i_size has $f.len)
+}
+verify_files() {
+	local unit=$1 f
+	shift
+	for f in "$@"; do
+		"$CHECK_RULE" img $f $unit
+		[ -s "$f.hash" ] &&
+		cmp -s "$f.hash" <("$ATOMIC_TOOL" hash img $f $(cat "$f.len" 2>/dev/null)) &&
+			echo "$f: contents unchanged" || echo "$f: CONTENTS CHANGED"
+	done
+	stock_fsck_copy img && echo "stock e2fsck on a copy without the bit: clean" ||
+		{ echo "stock e2fsck on a copy without the bit: NOT clean"; cat img.fsck; }
 }

@@ -5,12 +5,18 @@
  *
  *   atomic-tool create IMG NAME WINDOWS SIZE SEED [GOAL]
  *   atomic-tool break  IMG NAME WINDOW SHIFT
- *   atomic-tool hash   IMG NAME
+ *   atomic-tool hash   IMG NAME [BYTES]   (FNV-1a of the first BYTES,
+ *                                    default the whole i_size)
  *   atomic-tool check  IMG NAME
  *   atomic-tool strip  IMG          (clear the feature bit and unit only,
  *                                    for a copy that stock e2fsck reads)
  *   atomic-tool rawset IMG FEATURE LOG  (write the bit (0/1) and the unit
  *                                    byte as given, valid or not)
+ *   atomic-tool punch  IMG NAME LBLK LEN   (a hole)
+ *   atomic-tool move   IMG NAME LBLK LEN   (blocks to a run elsewhere)
+ *   atomic-tool size   IMG NAME BYTES      (i_size only)
+ *   atomic-tool deep   IMG NAME             (400 windows of U = 16, two
+ *                                    extents each, every other window)
  */
 
 #include <stdlib.h>
@@ -88,8 +94,8 @@ int main(int argc, char **argv)
 					  strtoull(argv[5], NULL, 0));
 		return done(fs, ac, err);
 	}
-	if (argc == 4 && (!strcmp(argv[1], "hash") ||
-			  !strcmp(argv[1], "check"))) {
+	if ((argc == 4 && !strcmp(argv[1], "check")) ||
+	    ((argc == 4 || argc == 5) && !strcmp(argv[1], "hash"))) {
 		err = ext2fs_open(argv[2], EXT2_FLAG_64BITS, 0, 0,
 				  unix_io_manager, &fs);
 		if (err) {
@@ -98,7 +104,9 @@ int main(int argc, char **argv)
 		}
 		ino = lookup(fs, argv[3]);
 		if (argv[1][0] == 'h') {
-			err = fsutil_hash_file(fs, ino, &h);
+			err = argc == 5 ? fsutil_hash_range(fs, ino,
+					strtoull(argv[4], NULL, 0), &h) :
+				fsutil_hash_file(fs, ino, &h);
 			if (!err)
 				printf("%016llx\n", (unsigned long long) h);
 		} else {
@@ -111,6 +119,47 @@ int main(int argc, char **argv)
 		if (err)
 			com_err("atomic-tool", err, "on %s", argv[3]);
 		return err ? 2 : 0;
+	}
+	if (argc == 6 && (!strcmp(argv[1], "punch") ||
+			  !strcmp(argv[1], "move"))) {
+		blk64_t lblk = strtoull(argv[4], NULL, 0), run;
+		blk64_t len = strtoull(argv[5], NULL, 0);
+
+		fs = open_rw(argv[2], &ac);
+		ino = lookup(fs, argv[3]);
+		if (argv[1][0] == 'p')
+			err = fsutil_unmap(fs, ino, lblk, len);
+		else if (!(err = ext2fs_atomic_find_run(ac, 0, 0,
+				ext2fs_atomic_unit_blocks(fs) * 2, &run)))
+			err = fsutil_move_blocks(fs, ino, lblk, len,
+						 run + lblk %
+						 ext2fs_atomic_unit_blocks(fs));
+		return done(fs, ac, err);
+	}
+	if (argc == 5 && !strcmp(argv[1], "size")) {
+		fs = open_rw(argv[2], &ac);
+		err = fsutil_set_size(fs, lookup(fs, argv[3]),
+				      strtoull(argv[4], NULL, 0));
+		return done(fs, ac, err);
+	}
+	if (argc == 4 && !strcmp(argv[1], "deep")) {
+		blk64_t base = 0;
+		int i;
+
+		fs = open_rw(argv[2], &ac);
+		err = fsutil_create_file(fs, argv[3], 1, &ino);
+		for (i = 0; i < 400 && !err; i++) {
+			err = ext2fs_atomic_alloc_run(ac, base, 0, 16, &base);
+			if (!err)
+				err = fsutil_map(fs, ino, i * 32, base, 8, 0);
+			if (!err)
+				err = fsutil_map(fs, ino, i * 32 + 8, base + 8,
+						 8, 1);
+		}
+		if (!err)
+			err = fsutil_set_size(fs, ino,
+					      400ULL * 32 * fs->blocksize);
+		return done(fs, ac, err);
 	}
 	if ((argc == 3 && !strcmp(argv[1], "strip")) ||
 	    (argc == 5 && !strcmp(argv[1], "rawset"))) {
