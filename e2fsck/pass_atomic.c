@@ -289,6 +289,12 @@ int atomic_pass(struct atomic_ctx *ctx)
 	}
 	free(l.ino);
 	ext2fs_atomic_alloc_close(ctx->ac);
+	if (!ctx->changed) {
+		/* Closing would still write (s_kbytes_written): don't. */
+		ext2fs_free(ctx->fs);
+		ctx->fs = NULL;
+		return ctx->status;
+	}
 	err = ext2fs_close_free(&ctx->fs);
 	if (err) {
 		com_err(ctx->program, err, "while closing %s", ctx->device);

@@ -101,11 +101,14 @@ static int run_stock(char **argv, int interactive, struct relay *r)
 		return FSCK_ERROR;
 	}
 	setenv("LD_PRELOAD", view, 1);
+	if (isatty(1))
+		setenv("E2ATOMIC_STDOUT_LINEBUF", "1", 1);
 	if (interactive)
 		status = stock_run("e2fsck", argv);
 	else
 		status = stock_run_capture("e2fsck", argv, relay_line, r, 0);
 	unsetenv("LD_PRELOAD");
+	unsetenv("E2ATOMIC_STDOUT_LINEBUF");
 	return status < 0 ? FSCK_ERROR : status;
 }
 

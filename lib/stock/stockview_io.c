@@ -3,7 +3,8 @@
  * filesystem without atomic_write (see sbview.c), wrapping a real one.
  *
  * Reads are patched after the real read; writes are patched before the
- * real write.  write_byte is left out on purpose: libext2fs then writes
+ * real write.  A filesystem without atomic_write gets the real channel
+ * itself: nothing differs from stock.  write_byte is left out on purpose: libext2fs then writes
  * the primary superblock whole instead of in changed 2-byte pieces.
  * A write of the primary superblock refreshes the list of copies (a
  * resize changes it).
@@ -111,6 +112,14 @@ static errcode_t view_open(const char *name, int flags, io_channel *ret)
 	channel->private_data = d;
 	d->real = real;
 	learn(d);
+	if (!d->view.active) {
+		/* Nothing to hide: the plain channel, write_byte and all. */
+		ext2fs_free_mem(&channel->name);
+		ext2fs_free_mem(&channel);
+		ext2fs_free_mem(&d);
+		*ret = real;
+		return 0;
+	}
 	*ret = channel;
 	return 0;
 fail:

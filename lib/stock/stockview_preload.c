@@ -26,4 +26,10 @@ static void stockview_init(void)
 	}
 	stockview_set_real(*real);
 	unix_io_manager = stockview_io_manager;
+	/*
+	 * Standard output reaches the front end through a pipe; keep it
+	 * line buffered, as on the terminal the front end writes to.
+	 */
+	if (getenv("E2ATOMIC_STDOUT_LINEBUF"))
+		setvbuf(stdout, NULL, _IOLBF, 0);
 }
