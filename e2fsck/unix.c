@@ -198,6 +198,9 @@ int main(int argc, char **argv)
 	    after.s_mnt_count == before.s_mnt_count &&
 	    before.s_mnt_count && !args_count(&al, 'f'))
 		r.skipped = 1;
+	/* A repair from a backup superblock rewrote the primary: use it. */
+	if (!(ctx.options & OPT_NO))
+		ctx.superblock = 0;
 	if (!r.skipped) {
 		if ((arg = args_last(&al, 'C')) && (fd = atoi(arg)) > 0)
 			ctx.progress = fdopen(dup(fd), "w");
