@@ -17,6 +17,7 @@
 #include "fsutil.h"
 
 static const char *program = "e2atomic-demo";
+static int keep_broken;		/* -k: stop before the repair */
 
 struct demo_image {
 	const char		*name;
@@ -151,6 +152,14 @@ static int run_demo(const char *dir, const struct demo_image *img)
 	if (retval)
 		goto fail;
 
+	if (keep_broken) {
+		printf("  left broken for e2fsck to repair\n");
+		ext2fs_atomic_alloc_close(ac);
+		retval = ext2fs_close_free(&fs);
+		if (retval)
+			goto fail;
+		return 0;
+	}
 	retval = ext2fs_atomic_relocate_inode(ac, db1, NULL, NULL, &st);
 	if (retval)
 		goto fail;
@@ -194,8 +203,11 @@ int main(int argc, char **argv)
 	unsigned int i;
 	int c, ret = 0;
 
-	while ((c = getopt(argc, argv, "d:i:")) != EOF) {
+	while ((c = getopt(argc, argv, "d:i:k")) != EOF) {
 		switch (c) {
+		case 'k':
+			keep_broken = 1;
+			break;
 		case 'd':
 			dir = optarg;
 			break;
@@ -204,7 +216,7 @@ int main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr, "Usage: %s [-d directory] "
-				"[-i atomic_write-filesystem]\n", program);
+				"[-i atomic_write-filesystem [-k]]\n", program);
 			exit(1);
 		}
 	}
