@@ -169,15 +169,21 @@ static int whole_copy(unsigned long long c, unsigned long long off,
 	return 0;
 }
 
-/* Patch data, just read from [off, off + len), into the stock view. */
-int sbview_patch_read(const struct sbview *v, unsigned long long off,
-		      void *data, size_t len, sbview_fetch_func fetch,
-		      void *priv)
+/*
+ * Patch every copy that [off, off + len) overlaps: into the stock view
+ * (to_disk 0) or the disk's (to_disk 1).  For the disk, a copy covered
+ * only in part is also returned whole in whole[] at whole_off[].
+ */
+static int patch(const struct sbview *v, unsigned long long off, void *data,
+		 size_t len, sbview_fetch_func fetch, void *priv, int to_disk,
+		 unsigned char *whole, size_t max_whole,
+		 unsigned long long *whole_off, size_t *nr_whole)
 {
 	unsigned char buf[SBVIEW_COPY_SIZE];
 	size_t i, from, to;
 	unsigned long long c;
 
+	*nr_whole = 0;
 	for (i = 0; v->active && i < v->nr; i++) {
 		c = v->copies[i];
 		if (c >= off + len || c + SBVIEW_COPY_SIZE <= off)
@@ -185,11 +191,31 @@ int sbview_patch_read(const struct sbview *v, unsigned long long off,
 		if (whole_copy(c, off, data, len, fetch, priv, buf, &from,
 			       &to))
 			return -1;
-		sbview_hide_copy(buf);
+		if (to_disk)
+			sbview_show_copy(v, buf);
+		else
+			sbview_hide_copy(buf);
 		memcpy((unsigned char *) data + (c + from - off), buf + from,
 		       to - from);
+		if (!to_disk || (from == 0 && to == SBVIEW_COPY_SIZE))
+			continue;
+		if (*nr_whole == max_whole)
+			return -1;
+		memcpy(whole + *nr_whole * SBVIEW_COPY_SIZE, buf,
+		       SBVIEW_COPY_SIZE);
+		whole_off[(*nr_whole)++] = c;
 	}
 	return 0;
+}
+
+/* Patch data, just read from [off, off + len), into the stock view. */
+int sbview_patch_read(const struct sbview *v, unsigned long long off,
+		      void *data, size_t len, sbview_fetch_func fetch,
+		      void *priv)
+{
+	size_t nr;
+
+	return patch(v, off, data, len, fetch, priv, 0, NULL, 0, NULL, &nr);
 }
 
 /*
@@ -204,28 +230,6 @@ int sbview_patch_write(const struct sbview *v, unsigned long long off,
 		       void *priv, unsigned char *whole, size_t max_whole,
 		       unsigned long long *whole_off, size_t *nr_whole)
 {
-	unsigned char buf[SBVIEW_COPY_SIZE];
-	size_t i, from, to;
-	unsigned long long c;
-
-	*nr_whole = 0;
-	for (i = 0; v->active && i < v->nr; i++) {
-		c = v->copies[i];
-		if (c >= off + len || c + SBVIEW_COPY_SIZE <= off)
-			continue;
-		if (whole_copy(c, off, data, len, fetch, priv, buf, &from,
-			       &to))
-			return -1;
-		sbview_show_copy(v, buf);
-		memcpy((unsigned char *) data + (c + from - off), buf + from,
-		       to - from);
-		if (from == 0 && to == SBVIEW_COPY_SIZE)
-			continue;
-		if (*nr_whole == max_whole)
-			return -1;
-		memcpy(whole + *nr_whole * SBVIEW_COPY_SIZE, buf,
-		       SBVIEW_COPY_SIZE);
-		whole_off[(*nr_whole)++] = c;
-	}
-	return 0;
+	return patch(v, off, data, len, fetch, priv, 1, whole, max_whole,
+		     whole_off, nr_whole);
 }

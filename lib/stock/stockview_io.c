@@ -15,6 +15,7 @@
 
 #include "sbview.h"
 #include "stockview_io.h"
+#include "wrapio.h"
 
 #define MAX_PARTIAL	8
 
@@ -81,7 +82,7 @@ static void learn(struct view_data *d)
 
 static errcode_t view_open(const char *name, int flags, io_channel *ret)
 {
-	io_channel channel = NULL, real = NULL;
+	io_channel real = NULL;
 	struct view_data *d = NULL;
 	errcode_t err;
 
@@ -96,38 +97,25 @@ static errcode_t view_open(const char *name, int flags, io_channel *ret)
 	 * point the real channel back at the real one.
 	 */
 	real->manager = real_manager;
-	err = ext2fs_get_memzero(sizeof(*channel), &channel);
-	if (!err)
-		err = ext2fs_get_memzero(sizeof(*d), &d);
-	if (!err)
-		err = ext2fs_get_mem(strlen(name) + 1, &channel->name);
-	if (err)
-		goto fail;
-	strcpy(channel->name, name);
-	channel->magic = EXT2_ET_MAGIC_IO_CHANNEL;
-	channel->manager = stockview_io_manager;
-	channel->block_size = real->block_size;
-	channel->refcount = 1;
-	channel->flags = real->flags;
-	channel->private_data = d;
+	err = ext2fs_get_memzero(sizeof(*d), &d);
+	if (err) {
+		io_channel_close(real);
+		return err;
+	}
 	d->real = real;
 	learn(d);
 	if (!d->view.active) {
 		/* Nothing to hide: the plain channel, write_byte and all. */
-		ext2fs_free_mem(&channel->name);
-		ext2fs_free_mem(&channel);
 		ext2fs_free_mem(&d);
 		*ret = real;
 		return 0;
 	}
-	*ret = channel;
-	return 0;
-fail:
-	if (channel)
-		ext2fs_free_mem(&channel->name);
-	ext2fs_free_mem(&channel);
-	ext2fs_free_mem(&d);
-	io_channel_close(real);
+	err = wrapio_new(stockview_io_manager, name, real, d, ret);
+	if (err) {
+		sbview_release(&d->view);
+		ext2fs_free_mem(&d);
+		io_channel_close(real);
+	}
 	return err;
 }
 
@@ -141,8 +129,7 @@ static errcode_t view_close(io_channel channel)
 	err = io_channel_close(d->real);
 	sbview_release(&d->view);
 	ext2fs_free_mem(&d);
-	ext2fs_free_mem(&channel->name);
-	ext2fs_free_mem(&channel);
+	wrapio_free(channel);
 	return err;
 }
 

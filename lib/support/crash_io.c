@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "crash_io.h"
+#include "wrapio.h"
 
 static long budget = -1;
 static long writes;
@@ -46,31 +47,15 @@ static io_channel inner(io_channel channel)
 
 static errcode_t crash_open(const char *name, int flags, io_channel *ret)
 {
-	io_channel channel = NULL, real = NULL;
+	io_channel real = NULL;
 	errcode_t retval;
 
 	retval = unix_io_manager->open(name, flags, &real);
 	if (retval)
 		return retval;
-	retval = ext2fs_get_memzero(sizeof(*channel), &channel);
+	retval = wrapio_new(crash_io_manager, name, real, real, ret);
 	if (retval)
-		goto fail;
-	retval = ext2fs_get_mem(strlen(name) + 1, &channel->name);
-	if (retval)
-		goto fail;
-	strcpy(channel->name, name);
-	channel->magic = EXT2_ET_MAGIC_IO_CHANNEL;
-	channel->manager = crash_io_manager;
-	channel->block_size = real->block_size;
-	channel->refcount = 1;
-	channel->flags = real->flags;
-	channel->private_data = real;
-	*ret = channel;
-	return 0;
-fail:
-	if (channel)
-		ext2fs_free_mem(&channel);
-	io_channel_close(real);
+		io_channel_close(real);
 	return retval;
 }
 
@@ -81,8 +66,7 @@ static errcode_t crash_close(io_channel channel)
 	if (--channel->refcount > 0)
 		return 0;
 	retval = io_channel_close(inner(channel));
-	ext2fs_free_mem(&channel->name);
-	ext2fs_free_mem(&channel);
+	wrapio_free(channel);
 	return retval;
 }
 
