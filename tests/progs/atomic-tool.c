@@ -15,6 +15,7 @@
  *   atomic-tool punch  IMG NAME LBLK LEN   (a hole)
  *   atomic-tool move   IMG NAME LBLK LEN   (blocks to a run elsewhere)
  *   atomic-tool size   IMG NAME BYTES      (i_size only)
+ *   atomic-tool many   IMG PREFIX N WINDOWS (N written atomic files)
  *   atomic-tool deep   IMG NAME             (400 windows of U = 16, two
  *                                    extents each, every other window)
  */
@@ -140,6 +141,27 @@ int main(int argc, char **argv)
 		fs = open_rw(argv[2], &ac);
 		err = fsutil_set_size(fs, lookup(fs, argv[3]),
 				      strtoull(argv[4], NULL, 0));
+		return done(fs, ac, err);
+	}
+	if (argc == 6 && !strcmp(argv[1], "many")) {
+		unsigned long n = strtoul(argv[4], NULL, 0), i;
+		__u64 w = strtoull(argv[5], NULL, 0);
+		char name[256];
+
+		fs = open_rw(argv[2], &ac);
+		for (i = 0; i < n && !err; i++) {
+			snprintf(name, sizeof(name), "%s%lu", argv[3], i);
+			err = fsutil_create_file(fs, name, 1, &ino);
+			if (!err)
+				err = ext2fs_read_inode(fs, ino, &inode);
+			if (!err)
+				err = ext2fs_atomic_alloc_windows(ac, ino, &inode,
+					0, w, 0, EXT2FS_ATOMIC_ALLOC_ZERO);
+			if (!err)
+				err = fsutil_set_size(fs, ino, w *
+					ext2fs_atomic_unit_blocks(fs) *
+					fs->blocksize);
+		}
 		return done(fs, ac, err);
 	}
 	if (argc == 4 && !strcmp(argv[1], "deep")) {
