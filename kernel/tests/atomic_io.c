@@ -1,0 +1,137 @@
+/*
+ * atomic_io.c --- the VM tests' probe of atomic writes (static binary).
+ *
+ *   atomic_io statx FILE                 atomic write attributes
+ *   atomic_io write FILE OFF LEN [MODE]  one RWF_ATOMIC pwritev2 of LEN
+ *                                        bytes at OFF; MODE: direct
+ *                                        (default), buffered, twosegs
+ *   atomic_io getflags FILE | setflags FILE HEX
+ *
+ * glibc 2.36 lacks the statx atomic fields, so statx is called with the
+ * kernel's structure layout.
+ */
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#ifndef RWF_ATOMIC
+#define RWF_ATOMIC		0x00000040
+#endif
+#define STATX_WRITE_ATOMIC_	0x00010000U
+#define STATX_ATTR_WRITE_ATOMIC_ 0x00400000ULL
+#define FS_IOC_GETFLAGS_	_IOR('f', 1, long)
+#define FS_IOC_SETFLAGS_	_IOW('f', 2, long)
+
+/* struct statx as in Linux 6.11+ (256 bytes). */
+struct kstatx {
+	uint32_t mask, blksize;
+	uint64_t attributes;
+	uint32_t nlink, uid, gid;
+	uint16_t mode, spare0;
+	uint64_t ino, size, blocks, attributes_mask;
+	uint64_t ts[8];			/* atime, btime, ctime, mtime */
+	uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
+	uint64_t mnt_id;
+	uint32_t dio_mem_align, dio_offset_align;
+	uint64_t subvol;
+	uint32_t atomic_write_unit_min, atomic_write_unit_max;
+	uint32_t atomic_write_segments_max, spare1;
+	uint64_t spare3[9];
+};
+
+static int do_statx(const char *path)
+{
+	struct kstatx st;
+
+	memset(&st, 0, sizeof(st));
+	if (syscall(SYS_statx, AT_FDCWD, path, 0, STATX_WRITE_ATOMIC_, &st)) {
+		printf("statx: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("atomic=%d unit_min=%u unit_max=%u segments_max=%u\n",
+	       !!(st.attributes & STATX_ATTR_WRITE_ATOMIC_),
+	       st.atomic_write_unit_min, st.atomic_write_unit_max,
+	       st.atomic_write_segments_max);
+	return 0;
+}
+
+static int do_write(const char *path, long long off, size_t len,
+		    const char *mode)
+{
+	int buffered = mode && !strcmp(mode, "buffered");
+	int twosegs = mode && !strcmp(mode, "twosegs");
+	struct iovec iov[2];
+	void *buf;
+	ssize_t ret;
+	int fd;
+
+	fd = open(path, O_RDWR | O_CREAT | (buffered ? 0 : O_DIRECT), 0644);
+	if (fd < 0) {
+		printf("open: %s\n", strerror(errno));
+		return 1;
+	}
+	if (posix_memalign(&buf, 4096, len ? len : 4096))
+		return 1;
+	memset(buf, 0xa5, len);
+	iov[0].iov_base = buf;
+	iov[0].iov_len = twosegs ? len / 2 : len;
+	iov[1].iov_base = (char *) buf + len / 2;
+	iov[1].iov_len = len - len / 2;
+	ret = pwritev2(fd, iov, twosegs ? 2 : 1, off, RWF_ATOMIC);
+	if (ret < 0)
+		printf("err=%s\n", strerror(errno) /* stable text */);
+	else
+		printf("ret=%zd\n", ret);
+	close(fd);
+	free(buf);
+	return 0;
+}
+
+static int do_flags(const char *path, const char *set)
+{
+	long flags = 0;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0) {
+		printf("open: %s\n", strerror(errno));
+		return 1;
+	}
+	if (set) {
+		flags = strtol(set, NULL, 16);
+		if (ioctl(fd, FS_IOC_SETFLAGS_, &flags))
+			printf("setflags: %s\n", strerror(errno));
+		else
+			printf("setflags: ok\n");
+	} else if (ioctl(fd, FS_IOC_GETFLAGS_, &flags)) {
+		printf("getflags: %s\n", strerror(errno));
+	} else {
+		printf("flags=0x%lx\n", flags);
+	}
+	close(fd);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "statx"))
+		return do_statx(argv[2]);
+	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "write"))
+		return do_write(argv[2], atoll(argv[3]), atol(argv[4]),
+				argc == 6 ? argv[5] : NULL);
+	if (argc == 3 && !strcmp(argv[1], "getflags"))
+		return do_flags(argv[2], NULL);
+	if (argc == 4 && !strcmp(argv[1], "setflags"))
+		return do_flags(argv[2], argv[3]);
+	fprintf(stderr, "usage: atomic_io statx FILE | write FILE OFF LEN "
+		"[direct|buffered|twosegs] | getflags FILE | setflags FILE HEX\n");
+	return 2;
+}
