@@ -343,15 +343,18 @@ int main(int argc, char **argv)
 
 	quiet = args_count(&al, 'q');
 	status = plan(&al, &rq, &log, desc, sizeof(desc));
-	if (status)
-		exit(status);
-	status = stock_run("mke2fs", stock_argv);
-	if (status)
-		stock_exit(status < 0 ? 1 : status);
-	if (args_count(&al, 'n')) {
-		if (!quiet)
-			printf("Atomic write unit: %s\n", desc);
-		exit(0);
+	if (!status) {
+		status = stock_run("mke2fs", stock_argv);
+		if (status < 0)
+			status = 1;
 	}
-	exit(finish(&rq, log, quiet));
+	if (!status && args_count(&al, 'n') && !quiet)
+		printf("Atomic write unit: %s\n", desc);
+	else if (!status && !args_count(&al, 'n'))
+		status = finish(&rq, log, quiet);
+	args_free_argv(stock_argv);
+	args_free(&al);
+	free(rq.w.unit);
+	stock_exit(status);
+	return status;
 }

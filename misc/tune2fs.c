@@ -123,6 +123,7 @@ static int decide(const char *device, const struct atomic_words *w,
 		return 1;
 	}
 	has = ext2fs_atomic_has_feature(fs->super);
+	memset(c, 0, sizeof(*c));
 	c->action = NOTHING;
 	if (w->feature == -1 && w->unit) {
 		com_err(program, EXT2_ET_ATOMIC_UNIT_WITHOUT_OPT,
@@ -357,7 +358,7 @@ int main(int argc, char **argv)
 	if (w.stripped && decide(device, &w, &c))
 		exit(1);
 	if (!w.stripped)
-		c.action = NOTHING;
+		memset(&c, 0, sizeof(c));
 
 	/* Stock with what is left, without -l (listed last, below). */
 	for (int i = 0; i < al.nr; i++)
