@@ -6,6 +6,9 @@
  *                                        bytes at OFF; MODE: direct
  *                                        (default), buffered, twosegs
  *   atomic_io getflags FILE | setflags FILE HEX
+ *   atomic_io falloc FILE MODE OFF LEN   MODE: collapse, insert, punch,
+ *                                        zero, keep
+ *   atomic_io moveext ORIG DONOR         EXT4_IOC_MOVE_EXT of one block
  *
  * glibc 2.36 lacks the statx atomic fields, so statx is called with the
  * kernel's structure layout.
@@ -120,6 +123,60 @@ static int do_flags(const char *path, const char *set)
 	return 0;
 }
 
+struct move_extent_ {
+	uint32_t reserved, donor_fd;
+	uint64_t orig_start, donor_start, len, moved_len;
+};
+#define EXT4_IOC_MOVE_EXT_	_IOWR('f', 15, struct move_extent_)
+
+static int do_falloc(const char *path, const char *mode, long long off,
+		     long long len)
+{
+	static const struct { const char *name; int mode; } modes[] = {
+		{ "collapse", 0x08 }, { "insert", 0x20 },
+		{ "punch", 0x02 | 0x01 }, { "zero", 0x10 }, { "keep", 0x01 },
+	};
+	unsigned int i;
+	int fd = open(path, O_RDWR);
+
+	if (fd < 0) {
+		printf("open: %s\n", strerror(errno));
+		return 1;
+	}
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (!strcmp(mode, modes[i].name))
+			break;
+	if (i == sizeof(modes) / sizeof(modes[0]))
+		return 2;
+	if (fallocate(fd, modes[i].mode, off, len))
+		printf("%s: %s\n", mode, strerror(errno));
+	else
+		printf("%s: ok\n", mode);
+	close(fd);
+	return 0;
+}
+
+static int do_moveext(const char *orig, const char *donor)
+{
+	struct move_extent_ me;
+	int fd = open(orig, O_RDWR), dfd = open(donor, O_RDWR);
+
+	if (fd < 0 || dfd < 0) {
+		printf("open: %s\n", strerror(errno));
+		return 1;
+	}
+	memset(&me, 0, sizeof(me));
+	me.donor_fd = dfd;
+	me.len = 1;
+	if (ioctl(fd, EXT4_IOC_MOVE_EXT_, &me))
+		printf("move_ext: %s\n", strerror(errno));
+	else
+		printf("move_ext: ok\n");
+	close(fd);
+	close(dfd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "statx"))
@@ -131,7 +188,13 @@ int main(int argc, char **argv)
 		return do_flags(argv[2], NULL);
 	if (argc == 4 && !strcmp(argv[1], "setflags"))
 		return do_flags(argv[2], argv[3]);
+	if (argc == 6 && !strcmp(argv[1], "falloc"))
+		return do_falloc(argv[2], argv[3], atoll(argv[4]),
+				 atoll(argv[5]));
+	if (argc == 4 && !strcmp(argv[1], "moveext"))
+		return do_moveext(argv[2], argv[3]);
 	fprintf(stderr, "usage: atomic_io statx FILE | write FILE OFF LEN "
-		"[direct|buffered|twosegs] | getflags FILE | setflags FILE HEX\n");
+		"[direct|buffered|twosegs] | getflags FILE | setflags FILE HEX | "
+		"falloc FILE MODE OFF LEN | moveext ORIG DONOR\n");
 	return 2;
 }
