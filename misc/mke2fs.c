@@ -175,8 +175,11 @@ static int rehearse(struct arg_list *al, const struct request *rq,
 		added = 1;
 	}
 	argv = variant(al, "cdlnzqSv", "qFF", path);
-	if (added)
-		al->items[--al->nr].dropped = 1;
+	if (added) {
+		/* The scratch-only -b goes again: the real run picks its own. */
+		al->nr--;
+		free(al->items[al->nr].value);
+	}
 	if (!argv)
 		goto out;
 	status = stock_run_capture("mke2fs", argv, keep_line, &said,
