@@ -208,7 +208,9 @@ int main(int argc, char **argv)
 		status |= atomic_pass(&ctx);
 		if (ctx.progress)
 			fclose(ctx.progress);
-		if (ctx.changed && !held_modified(&r))
+		/* Stock says this outside preen mode only. */
+		if (ctx.changed && !held_modified(&r) &&
+		    !(ctx.options & OPT_PREEN))
 			printf("\n%s: ***** FILE SYSTEM WAS MODIFIED *****\n",
 			       ctx.device);
 	}
