@@ -112,21 +112,6 @@ static int run_stock(char **argv, int interactive, struct relay *r)
 	return status < 0 ? FSCK_ERROR : status;
 }
 
-static int read_super(const char *device, blk64_t superblock,
-		      unsigned int blocksize, struct ext2_super_block *sb)
-{
-	ext2_filsys fs;
-
-	if (ext2fs_open(device, EXT2_FLAG_64BITS | EXT2_FLAG_SUPER_ONLY |
-			EXT2_FLAG_IGNORE_CSUM_ERRORS | EXT2_FLAG_FORCE,
-			superblock, superblock ? blocksize : 0,
-			unix_io_manager, &fs))
-		return -1;
-	*sb = *fs->super;
-	ext2fs_free(fs);
-	return 0;
-}
-
 static int mode_of(const struct arg_list *al)
 {
 	if (args_count(al, 'n'))
@@ -167,7 +152,8 @@ int main(int argc, char **argv)
 		ctx.blocksize = strtoul(arg, NULL, 0);
 	ctx.undo_file = args_last(&al, 'z');
 
-	have_sb = !read_super(device, ctx.superblock, ctx.blocksize, &before);
+	have_sb = !ext2fs_atomic_read_super(device, 0, ctx.superblock,
+		ctx.superblock ? ctx.blocksize : 0, &before);
 	if (!have_sb)
 		stock_exec("e2fsck", argv);
 	/*
@@ -193,7 +179,8 @@ int main(int argc, char **argv)
 		stock_exit(status);
 	}
 	/* Interactive runs are not piped: a full check resets these. */
-	if (interactive && !read_super(device, 0, 0, &after) &&
+	if (interactive &&
+	    !ext2fs_atomic_read_super(device, 0, 0, 0, &after) &&
 	    after.s_lastcheck == before.s_lastcheck &&
 	    after.s_mnt_count == before.s_mnt_count &&
 	    before.s_mnt_count && !args_count(&al, 'f'))

@@ -52,3 +52,10 @@ int atomic_words_only(const struct arg_list *al, const char *flags)
 			return 0;
 	return 1;
 }
+
+/* The default unit was taken for a device that writes nothing atomically. */
+void atomic_default_warning(const char *device, unsigned long long unit)
+{
+	fprintf(stderr, "Warning: %s reports no atomic write support; using "
+		"the default atomic write unit of %llu bytes.\n", device, unit);
+}

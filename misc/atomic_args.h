@@ -16,5 +16,6 @@ struct atomic_words {
 
 int atomic_words_strip(struct arg_list *al, struct atomic_words *w);
 int atomic_words_only(const struct arg_list *al, const char *flags);
+void atomic_default_warning(const char *device, unsigned long long unit);
 
 #endif /* E2ATOMIC_ATOMIC_ARGS_H */

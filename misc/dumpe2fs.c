@@ -55,8 +55,9 @@ int main(int argc, char **argv)
 			parse_o(al.items[i].value, &superblock, &blocksize);
 	if (superblock && !blocksize)
 		blocksize = 1024;	/* what stock assumes, too */
-	have_sb = !super_list_read(device, superblock, blocksize,
-				   args_count(&al, 'i'), &sb);
+	have_sb = !ext2fs_atomic_read_super(device, SUPER_LIST_FLAGS |
+			(args_count(&al, 'i') ? EXT2_FLAG_IMAGE_FILE : 0),
+			superblock, blocksize, &sb);
 	if (have_sb && !ext2fs_atomic_has_feature(&sb) &&
 	    !ext2fs_atomic_get_log_unit(&sb))
 		stock_exec("dumpe2fs", argv);

@@ -151,7 +151,6 @@ static int rehearse(struct arg_list *al, const struct request *rq,
 	unsigned int bs = 0;
 	struct transcript said = { NULL, 0 };
 	char **argv = NULL;
-	ext2_filsys fs;
 	struct stat st;
 	int status = -1, added = 0;
 
@@ -188,13 +187,7 @@ static int rehearse(struct arg_list *al, const struct request *rq,
 		replay(&said, path, rq->device);
 		goto out;
 	}
-	status = -1;
-	if (ext2fs_open(path, EXT2_FLAG_64BITS | EXT2_FLAG_SUPER_ONLY, 0, 0,
-			unix_io_manager, &fs))
-		goto out;
-	memcpy(sb, fs->super, sizeof(*sb));
-	ext2fs_free(fs);
-	status = 0;
+	status = ext2fs_atomic_read_super(path, 0, 0, 0, sb) ? -1 : 0;
 out:
 	free(said.text);
 	args_free_argv(argv);
@@ -240,22 +233,14 @@ static int plan(struct arg_list *al, struct request *rq, unsigned int *log,
 			"filesystem (-t ext4 or mkfs.ext4), without ^extent.\n");
 		return 1;
 	}
-	if (rq->w.unit) {
-		err = ext2fs_atomic_parse_size(rq->w.unit, &unit);
-		if (err) {
-			com_err(program, err, "(atomic_write_unit=%s)",
-				rq->w.unit);
-			return 1;
-		}
-	} else {
-		unit = ext2fs_atomic_default_unit(&dev, EXT2_BLOCK_SIZE(&sb),
-						  &warn);
-		if (warn && !quiet)
-			fprintf(stderr, "Warning: %s reports no atomic write "
-				"support; using the default atomic write "
-				"unit of %llu bytes.\n", rq->device, unit);
+	err = ext2fs_atomic_choose_unit(&sb, &dev, rq->w.unit, &unit, log,
+					&warn);
+	if (err == EXT2_ET_ATOMIC_BAD_SIZE) {
+		com_err(program, err, "(atomic_write_unit=%s)", rq->w.unit);
+		return 1;
 	}
-	err = ext2fs_atomic_bytes_to_log(&sb, unit, log);
+	if (warn && !quiet)
+		atomic_default_warning(rq->device, unit);
 	if (err) {
 		com_err(program, err, "(atomic_write_unit=%llu) for %s",
 			unit, rq->device);

@@ -55,27 +55,3 @@ int super_list_run(const char *prog, char **argv,
 	fflush(stdout);
 	return status;
 }
-
-/*
- * Read the superblock that the lister will show: the primary, or the
- * one at block superblock of size blocksize, or an e2image file's.
- */
-errcode_t super_list_read(const char *device, blk64_t superblock,
-			  unsigned int blocksize, int image_file,
-			  struct ext2_super_block *sb)
-{
-	ext2_filsys fs;
-	errcode_t retval;
-	int flags = EXT2_FLAG_64BITS | EXT2_FLAG_JOURNAL_DEV_OK |
-		    EXT2_FLAG_SOFTSUPP_FEATURES | EXT2_FLAG_FORCE |
-		    EXT2_FLAG_IGNORE_CSUM_ERRORS | EXT2_FLAG_SUPER_ONLY |
-		    (image_file ? EXT2_FLAG_IMAGE_FILE : 0);
-
-	retval = ext2fs_open(device, flags, superblock, blocksize,
-			     unix_io_manager, &fs);
-	if (retval)
-		return retval;
-	memcpy(sb, fs->super, sizeof(*sb));
-	ext2fs_free(fs);
-	return 0;
-}

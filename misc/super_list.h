@@ -9,8 +9,8 @@
 
 int super_list_run(const char *prog, char **argv,
 		   const struct ext2_super_block *sb);
-errcode_t super_list_read(const char *device, blk64_t superblock,
-			  unsigned int blocksize, int image_file,
-			  struct ext2_super_block *sb);
+/* How the listers open a filesystem: journal devices and all. */
+#define SUPER_LIST_FLAGS	(EXT2_FLAG_JOURNAL_DEV_OK | \
+				 EXT2_FLAG_SOFTSUPP_FEATURES)
 
 #endif /* E2ATOMIC_SUPER_LIST_H */

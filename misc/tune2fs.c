@@ -80,25 +80,17 @@ static errcode_t unit_log(ext2_filsys fs, const char *device, const char *str,
 {
 	struct ext2fs_atomic_devinfo dev;
 	unsigned long long unit;
+	char msg[256];
 	errcode_t err;
 	int warn;
 
-	if (str) {
-		err = ext2fs_atomic_parse_size(str, &unit);
-		if (err)
-			return err;
-	} else {
+	if (!str)
 		ext2fs_atomic_probe_device(device, &dev);
-		unit = ext2fs_atomic_default_unit(&dev, fs->blocksize, &warn);
-		if (warn)
-			fprintf(stderr, "Warning: %s reports no atomic write "
-				"support; using the default atomic write unit "
-				"of %llu bytes.\n", device, unit);
-	}
-	err = ext2fs_atomic_bytes_to_log(fs->super, unit, log);
-	if (err) {
-		char msg[256];
-
+	err = ext2fs_atomic_choose_unit(fs->super, &dev, str, &unit, log,
+					&warn);
+	if (warn)
+		atomic_default_warning(device, unit);
+	if (err && err != EXT2_ET_ATOMIC_BAD_SIZE) {
 		ext2fs_atomic_describe_valid_units(fs->super, msg,
 						   sizeof(msg));
 		fprintf(stderr, "%s\n", msg);
@@ -310,7 +302,8 @@ static int list(char *prog, const char *device)
 {
 	struct ext2_super_block sb;
 	char *argv[] = { prog, "-l", (char *) device, NULL };
-	int have = !super_list_read(device, 0, 0, 0, &sb);
+	int have = !ext2fs_atomic_read_super(device, SUPER_LIST_FLAGS, 0, 0,
+					     &sb);
 
 	return super_list_run("tune2fs", argv, have ? &sb : NULL);
 }
@@ -345,7 +338,7 @@ int main(int argc, char **argv)
 	moves = args_count(&al, 'I');
 	if (al.bad || !device)
 		stock_exec("tune2fs", argv);
-	has = !super_list_read(device, 0, 0, 0, &sb) &&
+	has = !ext2fs_atomic_read_super(device, SUPER_LIST_FLAGS, 0, 0, &sb) &&
 		ext2fs_atomic_has_feature(&sb);
 	if (!w.stripped && (!has || (!listing && !moves)))
 		stock_exec("tune2fs", argv);

@@ -136,3 +136,29 @@ errcode_t ext2fs_atomic_check_device(const struct ext2fs_atomic_devinfo *info,
 		return EXT2_ET_ATOMIC_DEV_MAX;
 	return 0;
 }
+
+/*
+ * The unit for a filesystem: the SIZE given (str), or the default for
+ * the device.  *unit gets bytes and *log its log2 in blocks;
+ * *warn_default: the default was taken for a device without atomic
+ * writes.  EXT2_ET_ATOMIC_BAD_SIZE means str did not parse; any other
+ * error, that the unit does not fit this superblock.
+ */
+errcode_t ext2fs_atomic_choose_unit(const struct ext2_super_block *sb,
+				    const struct ext2fs_atomic_devinfo *dev,
+				    const char *str, unsigned long long *unit,
+				    unsigned int *log, int *warn_default)
+{
+	errcode_t err;
+
+	*warn_default = 0;
+	if (str) {
+		err = ext2fs_atomic_parse_size(str, unit);
+		if (err)
+			return err;
+	} else {
+		*unit = ext2fs_atomic_default_unit(dev, EXT2_BLOCK_SIZE(sb),
+						   warn_default);
+	}
+	return ext2fs_atomic_bytes_to_log(sb, *unit, log);
+}

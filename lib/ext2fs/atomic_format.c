@@ -204,6 +204,30 @@ errcode_t ext2fs_atomic_inode_valid(ext2_filsys fs,
 	return 0;
 }
 
+/*
+ * Read only the superblock of device (the primary, or the copy at block
+ * superblock of size blocksize), checksum errors and all: the front ends
+ * look at it to decide whether a filesystem is theirs to handle.  flags
+ * adds to the base set (EXT2_FLAG_JOURNAL_DEV_OK, _IMAGE_FILE...).
+ */
+errcode_t ext2fs_atomic_read_super(const char *device, int flags,
+				   blk64_t superblock, unsigned int blocksize,
+				   struct ext2_super_block *sb)
+{
+	ext2_filsys fs;
+	errcode_t retval;
+
+	retval = ext2fs_open(device, flags | EXT2_FLAG_64BITS |
+			     EXT2_FLAG_SUPER_ONLY | EXT2_FLAG_FORCE |
+			     EXT2_FLAG_IGNORE_CSUM_ERRORS, superblock,
+			     blocksize, unix_io_manager, &fs);
+	if (retval)
+		return retval;
+	memcpy(sb, fs->super, sizeof(*sb));
+	ext2fs_free(fs);
+	return 0;
+}
+
 void ext2fs_atomic_init(void)
 {
 	static int done;

@@ -48,6 +48,9 @@ errcode_t ext2fs_atomic_parse_size(const char *str,
 errcode_t ext2fs_atomic_bytes_to_log(const struct ext2_super_block *sb,
 				     unsigned long long bytes,
 				     unsigned int *log_unit);
+errcode_t ext2fs_atomic_read_super(const char *device, int flags,
+				   blk64_t superblock, unsigned int blocksize,
+				   struct ext2_super_block *sb);
 int ext2fs_atomic_inode_flagged(const struct ext2_inode *inode);
 errcode_t ext2fs_atomic_inode_valid(ext2_filsys fs,
 				    const struct ext2_inode *inode);
@@ -211,6 +214,10 @@ errcode_t ext2fs_atomic_probe_device(const char *path,
 unsigned long long ext2fs_atomic_default_unit(
 		const struct ext2fs_atomic_devinfo *info,
 		unsigned int blocksize, int *warn);
+errcode_t ext2fs_atomic_choose_unit(const struct ext2_super_block *sb,
+				    const struct ext2fs_atomic_devinfo *dev,
+				    const char *str, unsigned long long *unit,
+				    unsigned int *log, int *warn_default);
 errcode_t ext2fs_atomic_check_device(const struct ext2fs_atomic_devinfo *info,
 				     unsigned long long unit, int *no_atomic);
 
