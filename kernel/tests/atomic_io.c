@@ -12,6 +12,21 @@
  *   atomic_io pwrite FILE OFF LEN [MODE] a plain write; MODE: direct
  *                                        (default), buffered, mmap
  *   atomic_io verify FILE OFF LEN HEX    do LEN bytes at OFF all read HEX?
+ *   atomic_io age DIR PERCENT SEED       fill with small files to 90%,
+ *                                        then delete at random down to
+ *                                        PERCENT used
+ *   atomic_io fill FILE UNIT             fallocate one window after the
+ *                                        other until it fails
+ *   atomic_io bench MODE DIR THREADS SECONDS SIZE FILESIZE NFILES
+ *                                        random SIZE-byte O_DIRECT page
+ *                                        writes over NFILES files of
+ *                                        FILESIZE bytes (made first);
+ *                                        MODE: atomic (RWF_ATOMIC), plain,
+ *                                        doublewrite (page to a
+ *                                        doublewrite area, fdatasync, page
+ *                                        in place); prints IOPS and p99
+ *   atomic_io pages FILE SIZE            is every SIZE-byte page of FILE
+ *                                        one repeated byte (untorn)?
  *   atomic_io aligned FILE UNIT          check the file's map with
  *                                        FIEMAP: every window of UNIT
  *                                        bytes whole, contiguous, aligned
@@ -29,6 +44,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/statfs.h>
+#include <pthread.h>
+#include <time.h>
 #include <linux/fiemap.h>
 #include <linux/fs.h>
 #include <sys/syscall.h>
@@ -326,6 +344,245 @@ static int do_verify(const char *path, long long off, size_t len, int byte)
 	return 0;
 }
 
+static unsigned int used_percent(const char *dir)
+{
+	struct statfs st;
+
+	if (statfs(dir, &st))
+		return 100;
+	return 100 - (unsigned int) (st.f_bfree * 100 / st.f_blocks);
+}
+
+/* Age a filesystem: small files of 1-12 blocks, then random deletions. */
+static int do_age(const char *dir, unsigned int pct, unsigned long seed)
+{
+	static char buf[12 * 4096];
+	unsigned long n = 0, i, deleted = 0;
+	char name[4096];
+	int fd;
+
+	memset(buf, 0x3c, sizeof(buf));
+	while (used_percent(dir) < 90) {
+		seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+		snprintf(name, sizeof(name), "%s/s%lu", dir, n++);
+		fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || write(fd, buf, 4096 * (1 + (seed >> 33) % 12)) < 0)
+			break;
+		close(fd);
+		if (n % 256 == 0)
+			sync();
+	}
+	sync();
+	while (used_percent(dir) > pct) {
+		for (i = 0; i < 64; i++) {
+			seed = seed * 6364136223846793005UL +
+			       1442695040888963407UL;
+			snprintf(name, sizeof(name), "%s/s%lu", dir,
+				 (seed >> 33) % n);
+			deleted += !unlink(name);
+		}
+		sync();
+	}
+	printf("aged: %lu small files written, %lu deleted, %u%% used\n",
+	       n, deleted, used_percent(dir));
+	return 0;
+}
+
+/* Allocate window after window (fallocate) until an allocation fails. */
+static int do_fill(const char *path, long long unit)
+{
+	int fd = open(path, O_RDWR | O_CREAT, 0644);
+	long long n = 0;
+
+	if (fd < 0) {
+		printf("open: %s\n", strerror(errno));
+		return 1;
+	}
+	while (!fallocate(fd, 0x01, n * unit, unit))
+		n++;
+	printf("%lld windows allocated, then: %s\n", n, strerror(errno));
+	close(fd);
+	return 0;
+}
+
+struct bench {
+	const char *mode;
+	int fds[16], dw_fd;
+	int threads, nfiles;
+	size_t size;
+	long long pages;
+	double seconds;
+	pthread_barrier_t start;
+};
+
+struct worker {
+	struct bench *b;
+	int id;
+	long long done, cap;
+	double *lat;
+	int err;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void *bench_worker(void *arg)
+{
+	struct worker *w = arg;
+	struct bench *b = w->b;
+	unsigned long seed = 0x9e3779b97f4a7c15UL * (w->id + 1);
+	struct iovec iov;
+	unsigned char *buf;
+	double t0, end;
+
+	if (posix_memalign((void **) &buf, 4096, b->size))
+		return NULL;
+	iov.iov_base = buf;
+	iov.iov_len = b->size;
+	pthread_barrier_wait(&b->start);
+	end = now() + b->seconds;
+	while ((t0 = now()) < end && w->done < w->cap) {
+		int fd = b->fds[w->id % b->nfiles];
+		long long page;
+		ssize_t ret;
+
+		seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+		page = (seed >> 17) % b->pages;
+		memset(buf, (w->id * 31 + (int) w->done) & 0xff, b->size);
+		if (!strcmp(b->mode, "atomic")) {
+			ret = pwritev2(fd, &iov, 1, page * b->size, RWF_ATOMIC);
+		} else if (!strcmp(b->mode, "plain")) {
+			ret = pwrite(fd, buf, b->size, page * b->size);
+		} else {
+			ret = pwrite(b->dw_fd, buf, b->size, w->id * b->size);
+			if (ret == (ssize_t) b->size && fdatasync(b->dw_fd))
+				ret = -1;
+			if (ret == (ssize_t) b->size)
+				ret = pwrite(fd, buf, b->size, page * b->size);
+		}
+		if (ret != (ssize_t) b->size) {
+			w->err = ret < 0 ? errno : EIO;
+			break;
+		}
+		w->lat[w->done++] = now() - t0;
+	}
+	free(buf);
+	return NULL;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *) a, y = *(const double *) b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int open_bench_file(const char *path, long long bytes)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_DIRECT, 0644);
+	unsigned char *buf;
+	long long off;
+
+	if (fd < 0 || posix_memalign((void **) &buf, 4096, 65536))
+		return -1;
+	memset(buf, 0x11, 65536);
+	for (off = 0; off < bytes; off += 65536)
+		if (pwrite(fd, buf, 65536, off) != 65536)
+			return -1;
+	free(buf);
+	return fsync(fd) ? -1 : fd;
+}
+
+static int do_bench(char **argv)
+{
+	struct bench b = { .mode = argv[0] };
+	struct worker w[64];
+	pthread_t tid[64];
+	long long total = 0, i, k;
+	double *all, t0, elapsed;
+	char path[4096];
+	int t;
+
+	b.threads = atoi(argv[2]);
+	b.seconds = atof(argv[3]);
+	b.size = atol(argv[4]);
+	b.pages = atoll(argv[5]) / b.size;
+	b.nfiles = atoi(argv[6]);
+	if (b.threads < 1 || b.threads > 64 || b.nfiles < 1 || b.nfiles > 16 ||
+	    !b.pages)
+		return 2;
+	for (t = 0; t < b.nfiles; t++) {
+		snprintf(path, sizeof(path), "%s/bench%d", argv[1], t);
+		b.fds[t] = open_bench_file(path, b.pages * b.size);
+		if (b.fds[t] < 0) {
+			printf("setup: %s\n", strerror(errno));
+			return 1;
+		}
+	}
+	snprintf(path, sizeof(path), "%s/doublewrite", argv[1]);
+	b.dw_fd = open_bench_file(path, b.threads * b.size);
+	if (b.dw_fd < 0) {
+		printf("setup: %s\n", strerror(errno));
+		return 1;
+	}
+	pthread_barrier_init(&b.start, NULL, b.threads + 1);
+	for (t = 0; t < b.threads; t++) {
+		w[t] = (struct worker) { .b = &b, .id = t, .cap = 1 << 20 };
+		w[t].lat = malloc(w[t].cap * sizeof(double));
+		pthread_create(&tid[t], NULL, bench_worker, &w[t]);
+	}
+	pthread_barrier_wait(&b.start);
+	t0 = now();
+	for (t = 0; t < b.threads; t++)
+		pthread_join(tid[t], NULL);
+	elapsed = now() - t0;
+	for (t = 0; t < b.threads; t++) {
+		if (w[t].err) {
+			printf("%s: %s\n", b.mode, strerror(w[t].err));
+			return 1;
+		}
+		total += w[t].done;
+	}
+	all = malloc((total + 1) * sizeof(double));
+	for (t = 0, k = 0; t < b.threads; t++)
+		for (i = 0; i < w[t].done; i++)
+			all[k++] = w[t].lat[i];
+	qsort(all, total, sizeof(double), cmp_double);
+	printf("%-11s threads=%d writes=%lld iops=%.0f p99_us=%.0f\n", b.mode,
+	       b.threads, total, total / elapsed,
+	       total ? all[(total * 99) / 100] * 1e6 : 0.0);
+	return 0;
+}
+
+/* After parallel atomic writers: is every page one repeated byte? */
+static int do_pages(const char *path, size_t size)
+{
+	unsigned char *buf = malloc(size);
+	int fd = open(path, O_RDONLY);
+	long long page = 0, torn = 0;
+	size_t i;
+
+	if (fd < 0 || !buf) {
+		printf("open: %s\n", strerror(errno));
+		return 1;
+	}
+	while (pread(fd, buf, size, page * size) == (ssize_t) size) {
+		for (i = 1; i < size && buf[i] == buf[0]; i++)
+			;
+		torn += i < size;
+		page++;
+	}
+	printf("%lld pages, %lld torn\n", page, torn);
+	free(buf);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "statx"))
@@ -348,12 +605,22 @@ int main(int argc, char **argv)
 	if (argc == 6 && !strcmp(argv[1], "verify"))
 		return do_verify(argv[2], atoll(argv[3]), atol(argv[4]),
 				 (int) strtol(argv[5], NULL, 16));
+	if (argc == 5 && !strcmp(argv[1], "age"))
+		return do_age(argv[2], atoi(argv[3]), strtoul(argv[4], NULL, 0));
+	if (argc == 4 && !strcmp(argv[1], "fill"))
+		return do_fill(argv[2], atoll(argv[3]));
+	if (argc == 9 && !strcmp(argv[1], "bench"))
+		return do_bench(argv + 2);
+	if (argc == 4 && !strcmp(argv[1], "pages"))
+		return do_pages(argv[2], atol(argv[3]));
 	if (argc == 4 && !strcmp(argv[1], "aligned"))
 		return do_aligned(argv[2], strtoull(argv[3], NULL, 0));
 	fprintf(stderr, "usage: atomic_io statx FILE | write FILE OFF LEN "
 		"[direct|buffered|twosegs] | getflags FILE | setflags FILE HEX | "
 		"falloc FILE MODE OFF LEN | moveext ORIG DONOR | "
 		"pwrite FILE OFF LEN [direct|buffered|mmap] | verify FILE OFF LEN HEX | "
-		"aligned FILE UNIT\n");
+		"age DIR PERCENT SEED | fill FILE UNIT | aligned FILE UNIT | "
+		"bench MODE DIR THREADS SECONDS SIZE FILESIZE NFILES | "
+		"pages FILE SIZE\n");
 	return 2;
 }

@@ -15,6 +15,7 @@
  *   atomic-tool punch  IMG NAME LBLK LEN   (a hole)
  *   atomic-tool move   IMG NAME LBLK LEN   (blocks to a run elsewhere)
  *   atomic-tool size   IMG NAME BYTES      (i_size only)
+ *   atomic-tool freewin IMG                how many free aligned windows
  *   atomic-tool many   IMG PREFIX N WINDOWS (N written atomic files)
  *   atomic-tool deep   IMG NAME             (400 windows of U = 16, two
  *                                    extents each, every other window)
@@ -137,6 +138,22 @@ int main(int argc, char **argv)
 						 ext2fs_atomic_unit_blocks(fs));
 		return done(fs, ac, err);
 	}
+	if (argc == 3 && !strcmp(argv[1], "freewin")) {
+		blk64_t unit, pos = 0, blk;
+		unsigned long n = 0;
+
+		if (fsutil_open(argv[2], 0, &fs) ||
+		    ext2fs_atomic_alloc_open(fs, &ac))
+			return 2;
+		unit = ext2fs_atomic_unit_blocks(fs);
+		while (!ext2fs_atomic_find_run(ac, pos, 0, unit, &blk) &&
+		       blk >= pos) {
+			n++;
+			pos = blk + unit;
+		}
+		printf("%lu free aligned windows\n", n);
+		return done(fs, ac, 0);
+	}
 	if (argc == 5 && !strcmp(argv[1], "size")) {
 		fs = open_rw(argv[2], &ac);
 		err = fsutil_set_size(fs, lookup(fs, argv[3]),
@@ -200,6 +217,6 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "usage: atomic-tool create IMG NAME WINDOWS SIZE SEED "
 		"[GOAL] | break IMG NAME WINDOW SHIFT | hash IMG NAME | "
-		"check IMG NAME | strip IMG | rawset IMG FEATURE LOG\n");
+		"check IMG NAME | strip IMG | rawset IMG FEATURE LOG | freewin IMG\n");
 	return 2;
 }
