@@ -6,6 +6,8 @@
  *                                        bytes at OFF; MODE: direct
  *                                        (default), buffered, twosegs
  *   atomic_io getflags FILE | setflags FILE HEX
+ *   atomic_io fsxget FILE | fsxset FILE HEX   the same through
+ *                                        FS_IOC_FSGETXATTR/FSSETXATTR
  *   atomic_io falloc FILE MODE OFF LEN   MODE: collapse, insert, punch,
  *                                        zero, keep
  *   atomic_io moveext ORIG DONOR         EXT4_IOC_MOVE_EXT of one block
@@ -146,6 +148,30 @@ static int do_flags(const char *path, const char *set)
 		printf("getflags: %s\n", strerror(errno));
 	} else {
 		printf("flags=0x%lx\n", flags);
+	}
+	close(fd);
+	return 0;
+}
+
+static int do_fsx(const char *path, const char *set)
+{
+	struct fsxattr fa;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0) {
+		printf("open: %s\n", strerror(errno));
+		return 1;
+	}
+	if (ioctl(fd, FS_IOC_FSGETXATTR, &fa)) {
+		printf("fsgetxattr: %s\n", strerror(errno));
+	} else if (!set) {
+		printf("xflags=0x%x\n", fa.fsx_xflags);
+	} else {
+		fa.fsx_xflags = strtoul(set, NULL, 16);
+		if (ioctl(fd, FS_IOC_FSSETXATTR, &fa))
+			printf("fssetxattr: %s\n", strerror(errno));
+		else
+			printf("fssetxattr: ok\n");
 	}
 	close(fd);
 	return 0;
@@ -594,6 +620,10 @@ int main(int argc, char **argv)
 		return do_flags(argv[2], NULL);
 	if (argc == 4 && !strcmp(argv[1], "setflags"))
 		return do_flags(argv[2], argv[3]);
+	if (argc == 3 && !strcmp(argv[1], "fsxget"))
+		return do_fsx(argv[2], NULL);
+	if (argc == 4 && !strcmp(argv[1], "fsxset"))
+		return do_fsx(argv[2], argv[3]);
 	if (argc == 6 && !strcmp(argv[1], "falloc"))
 		return do_falloc(argv[2], argv[3], atoll(argv[4]),
 				 atoll(argv[5]));
@@ -617,6 +647,7 @@ int main(int argc, char **argv)
 		return do_aligned(argv[2], strtoull(argv[3], NULL, 0));
 	fprintf(stderr, "usage: atomic_io statx FILE | write FILE OFF LEN "
 		"[direct|buffered|twosegs] | getflags FILE | setflags FILE HEX | "
+		"fsxget FILE | fsxset FILE HEX | "
 		"falloc FILE MODE OFF LEN | moveext ORIG DONOR | "
 		"pwrite FILE OFF LEN [direct|buffered|mmap] | verify FILE OFF LEN HEX | "
 		"age DIR PERCENT SEED | fill FILE UNIT | aligned FILE UNIT | "
