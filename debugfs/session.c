@@ -52,31 +52,62 @@ struct run {
 	int		new_rw;
 };
 
-/* stdout phases: before the user's part, its echo, its output, after. */
-static void out_line(struct run *r, struct stream *st, const char *line)
+static int ends_with(const char *line, size_t len, const char *tail,
+		     size_t *prefix)
+{
+	size_t n = strlen(tail);
+
+	if (len < n || memcmp(line + len - n, tail, n))
+		return 0;
+	*prefix = len - n;
+	return 1;
+}
+
+/* A piece of the user's standard output: filtered, or as it came. */
+static void out_text(struct run *r, const char *text, size_t len)
+{
+	char *str;
+
+	if (!r->filter) {
+		fwrite(text, 1, len, stdout);
+		return;
+	}
+	str = strndup(text, len);
+	if (str)
+		r->filter(r->s, str, r->priv);
+	free(str);
+}
+
+/*
+ * stdout phases: 0 before the user's part, 1 its echo, 2 its output,
+ * 3 pwd and params.  A fence may follow output that did not end its
+ * line (cat of a binary file), so it is looked for at the end.
+ */
+static void out_line(struct run *r, struct stream *st, const char *line,
+		     size_t len)
 {
 	struct session *s = r->s;
 	const char *p;
+	size_t prefix;
 
-	if (!strcmp(line, FENCE_ECHO)) {
+	if (ends_with(line, len, FENCE_ECHO, &prefix)) {
+		if (prefix && st->phase == 2)
+			out_text(r, line, prefix);
 		st->phase = st->phase == 0 ? 1 : 3;
 		return;
 	}
 	switch (st->phase) {
 	case 0:
 		if (r->startup)
-			fputs(line, stdout);
+			fwrite(line, 1, len, stdout);
 		return;
 	case 1:
 		if (s->mode == MODE_FILE)
-			fputs(line, stdout);
+			fwrite(line, 1, len, stdout);
 		st->phase = 2;
 		return;
 	case 2:
-		if (r->filter)
-			r->filter(s, line, r->priv);
-		else
-			fputs(line, stdout);
+		out_text(r, line, len);
 		return;
 	}
 	if ((p = strstr(line, "[pwd]   INODE:")))
@@ -93,14 +124,19 @@ static void out_line(struct run *r, struct stream *st, const char *line)
 	}
 }
 
-static void err_line(struct run *r, struct stream *st, const char *line)
+static void err_line(struct run *r, struct stream *st, const char *line,
+		     size_t len)
 {
-	if (!strcmp(line, FENCE_ERR)) {
+	size_t prefix;
+
+	if (ends_with(line, len, FENCE_ERR, &prefix)) {
+		if (prefix && st->phase == 1)
+			fwrite(line, 1, prefix, stderr);
 		st->phase++;
 		return;
 	}
 	if (st->phase == 1 || (st->phase == 0 && r->startup))
-		fputs(line, stderr);
+		fwrite(line, 1, len, stderr);
 }
 
 /* Hand each complete line (or the rest, at the end) to its handler. */
@@ -126,10 +162,13 @@ static int drain(struct run *r, struct stream *st, int is_err, int eof)
 	while (st->len && ((nl = memchr(st->buf, '\n', st->len)) || !n)) {
 		size_t len = nl ? (size_t) (nl - st->buf) + 1 : st->len;
 
-		line = strndup(st->buf, len);
+		/* NUL-terminated copy for the parsers; len for the bytes. */
+		line = malloc(len + 1);
 		if (!line)
 			return -1;
-		(is_err ? err_line : out_line)(r, st, line);
+		memcpy(line, st->buf, len);
+		line[len] = 0;
+		(is_err ? err_line : out_line)(r, st, line, len);
 		free(line);
 		memmove(st->buf, st->buf + len, st->len - len);
 		st->len -= len;
