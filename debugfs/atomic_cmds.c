@@ -160,6 +160,79 @@ static int cmd_super(struct session *s, int argc, char **argv,
 }
 
 /*
+ * A batch of stock requests (-f) in a read-only session: the disk does
+ * not change under it, so stat's and the listings' filters apply to the
+ * whole output, line by line.
+ */
+struct batch_ctx {
+	struct stat_ctx		stat;
+	struct ext2_super_block	sb;
+	int			have_sb;
+};
+
+static void batch_filter(struct session *s, const char *line, void *priv)
+{
+	struct batch_ctx *b = priv;
+
+	if (!strncmp(line, "Inode: ", 7))
+		stat_filter(s, line, &b->stat);
+	else
+		super_list_line(line, b->have_sb ? &b->sb : NULL);
+}
+
+/* Does a line of lines start with a request whose filter opens the fs? */
+static int batch_filtered(struct session *s, const char *lines)
+{
+	const char *p;
+	char word[32];
+	size_t len;
+
+	for (p = lines; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p) {
+		p += strspn(p, " \t");
+		len = strcspn(p, " \t\n");
+		if (len < sizeof(word)) {
+			memcpy(word, p, len);
+			word[len] = 0;
+			if (atomic_batchable(s, word))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+int atomic_run_batch(struct session *s, const char *lines)
+{
+	struct batch_ctx b;
+	int n;
+
+	if (batch_filtered(s, lines))
+		session_started(s);
+	memset(&b, 0, sizeof(b));
+	if (s->fs_open)
+		b.have_sb = !ext2fs_atomic_read_super(s->fs_name, 0,
+				s->superblock,
+				s->superblock ? s->blocksize : 0, &b.sb);
+	n = session_run_stock(s, lines, batch_filter, &b);
+	session_close_fs(b.stat.fs, 0);
+	return n;
+}
+
+/* Stock requests whose filters may run in a read-only batch. */
+int atomic_batchable(struct session *s, const char *name)
+{
+	static const char *const ro[] = { "show_inode_info", "stat",
+		"show_super_stats", "stats", NULL };
+	const char *const *p;
+
+	if (s->rw)
+		return 0;
+	for (p = ro; *p; p++)
+		if (!strcmp(name, *p))
+			return 1;
+	return 0;
+}
+
+/*
  * atomic_check [-v] [file...]
  */
 struct check_ctx {

@@ -25,6 +25,7 @@ void atomic_print_help(void);
 
 void stat_filter(struct session *s, const char *line, void *priv);
 void super_filter(struct session *s, const char *line, void *priv);
-void stat_filter_done(struct session *s, void *priv);
+int atomic_run_batch(struct session *s, const char *lines);
+int atomic_batchable(struct session *s, const char *name);
 
 #endif /* E2ATOMIC_DEBUGFS_ATOMIC_CMDS_H */

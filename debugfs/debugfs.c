@@ -96,6 +96,9 @@ static int execute(struct session *s, const char *line, int *quit)
 	if (!buf)
 		return 1;
 	argc = split(line, buf, argv);
+	if (argc && (atomic_cmd_find(atomic_cmds, argv[0]) ||
+		     atomic_cmd_find(atomic_wrappers, argv[0])))
+		session_started(s);
 	if (argc && (c = atomic_cmd_find(atomic_cmds, argv[0]))) {
 		if (s->mode == MODE_FILE)
 			printf("debugfs: %s\n", line);
@@ -112,10 +115,6 @@ static int execute(struct session *s, const char *line, int *quit)
 		printf("debugfs: %s\n", line);
 	} else if (argc) {
 		n = session_run_stock(s, line, NULL, NULL);
-		if (!strcmp(argv[0], "set_current_time") && s->fs_open) {
-			free(s->time_line);
-			s->time_line = strdup(line);
-		}
 	}
 	fflush(stdout);
 	free(buf);
@@ -128,25 +127,67 @@ static char *chomp(char *line)
 	return line;
 }
 
+/* Is the line stock's alone (nothing of ours before, after or in it)? */
+static int plain_request(struct session *s, const char *line)
+{
+	char *buf = malloc(strlen(line) + 1), *argv[MAX_WORDS];
+	int plain;
+
+	if (!buf)
+		return 0;
+	plain = !split(line, buf, argv) || line[0] == '#' ||
+		(!atomic_cmd_find(atomic_cmds, argv[0]) &&
+		 (!atomic_cmd_find(atomic_wrappers, argv[0]) ||
+		  atomic_batchable(s, argv[0])) &&
+		 strcmp(argv[0], "list_requests") && strcmp(argv[0], "lr") &&
+		 strcmp(argv[0], "?"));
+	free(buf);
+	return plain;
+}
+
+/*
+ * -f: consecutive requests that are stock's alone (and, read-only,
+ * stat and stats, whose filters work on the whole output) run in one
+ * stock debugfs, which echoes and runs them as in one session; the
+ * others one by one.
+ */
 static int source_file(struct session *s, const char *name)
 {
 	FILE *f = strcmp(name, "-") ? fopen(name, "r") : stdin;
-	char *line = NULL;
-	size_t cap = 0;
+	char *line = NULL, *batch = NULL;
+	size_t cap = 0, len = 0;
 	int status = 0, quit = 0;
 
 	if (!f) {
 		perror(name);
 		exit(1);
 	}
-	while (getline(&line, &cap, f) >= 0) {
-		chomp(line);
-		if (line[0] == '#') {
-			printf("%s\n", line);
-			continue;
+	for (;;) {
+		int more = getline(&line, &cap, f) >= 0;
+
+		if (more)
+			chomp(line);
+		if (more && plain_request(s, line)) {
+			char *b = realloc(batch, len + strlen(line) + 2);
+
+			if (b) {
+				batch = b;
+				len += sprintf(batch + len, "%s%s",
+					       len ? "\n" : "", line);
+				continue;
+			}
 		}
-		status += execute(s, line, &quit);
+		if (len)
+			status += atomic_run_batch(s, batch);
+		len = 0;
+		if (!more)
+			break;
+		if (line[0] == '#')
+			printf("%s\n", line);
+		else
+			status += execute(s, line, &quit);
 	}
+	free(batch);
 	free(line);
 	if (f != stdin)
 		fclose(f);
@@ -237,7 +278,7 @@ int main(int argc, char **argv)
 	}
 	s.mode = request ? MODE_REQUEST : cmd_file ? MODE_FILE :
 		 MODE_INTERACTIVE;
-	session_start(&s);
+	session_start(&s, !request && !cmd_file);
 	if (request) {
 		status = execute(&s, request, &quit) ? 1 : 0;
 	} else if (cmd_file) {
@@ -246,6 +287,8 @@ int main(int argc, char **argv)
 		listen(&s);
 		status = 0;
 	}
+	if (s.starting)		/* nothing ran: stock still greets */
+		session_start(&s, 1);
 	free(opts);
 	session_free(&s);
 	return status;

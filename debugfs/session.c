@@ -68,7 +68,8 @@ static void out_text(struct run *r, const char *text, size_t len)
 {
 	char *str;
 
-	if (!r->filter) {
+	/* Binary output (cat, dump to stdout) is never a filter's. */
+	if (!r->filter || memchr(text, 0, len)) {
 		fwrite(text, 1, len, stdout);
 		return;
 	}
@@ -332,22 +333,72 @@ static int run_stock(struct session *s, const char *line,
 	return status < 0 ? 0 : status;
 }
 
-/* Run one line in stock debugfs; returns stock's count of failed lines. */
-int session_run_stock(struct session *s, const char *line,
+/* The last line of lines whose first word is one of names, or NULL. */
+static char *last_request(const char *lines, const char *const *names)
+{
+	const char *p, *found = NULL, *const *n;
+	size_t len;
+
+	for (p = lines; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p) {
+		p += strspn(p, " \t");
+		len = strcspn(p, " \t\n");
+		for (n = names; *n; n++)
+			if (strlen(*n) == len && !strncmp(p, *n, len))
+				found = p;
+	}
+	return found ? strndup(found, strcspn(found, "\n")) : NULL;
+}
+
+/*
+ * Run request lines (one, or several separated by newlines) in one
+ * stock debugfs; returns stock's count of unknown requests.  The state
+ * they leave (open filesystem, current time) is kept for the next run.
+ */
+int session_run_stock(struct session *s, const char *lines,
 		      session_filter filter, void *priv)
 {
-	int was_open = s->fs_open, n;
+	static const char *const opens[] = { "open", "open_filesys", NULL };
+	static const char *const times[] = { "set_current_time", NULL };
+	char *was_name = s->fs_name ? strdup(s->fs_name) : NULL;
+	char *open, *time;
+	int was_open = s->fs_open, starting = s->starting, n;
 
-	n = run_stock(s, line, filter, priv, 0);
-	if (!was_open && s->fs_open)
-		session_set_open_line(s, line);
+	s->starting = 0;
+	n = run_stock(s, lines, filter, priv, starting);
+	open = last_request(lines, opens);
+	if (open && s->fs_open && (!was_open || !was_name ||
+				   strcmp(was_name, s->fs_name)))
+		session_set_open_line(s, open);
+	time = s->fs_open ? last_request(lines, times) : NULL;
+	if (time) {
+		free(s->time_line);
+		s->time_line = time;
+	}
+	free(open);
+	free(was_name);
 	return n;
 }
 
-/* The first run: stock opens the command line's device, once. */
-int session_start(struct session *s)
+/*
+ * The first run, where stock opens the command line's device and says
+ * what it says about it once: now, or (later) with the first stock
+ * request, which saves a run.
+ */
+int session_start(struct session *s, int now)
 {
+	if (!now) {
+		s->starting = 1;
+		return 0;
+	}
+	s->starting = 0;
 	return run_stock(s, NULL, NULL, NULL, 1);
+}
+
+/* Before our own work: the session must be known. */
+void session_started(struct session *s)
+{
+	if (s->starting)
+		session_start(s, 1);
 }
 
 void session_set_open_line(struct session *s, const char *line)
@@ -392,6 +443,7 @@ errcode_t session_open_fs(struct session *s, const char *cmd, int rw,
 	errcode_t retval;
 
 	*ret = NULL;
+	session_started(s);
 	if (!s->fs_open) {
 		if (cmd)
 			com_err(cmd, 0, "Filesystem not open");

@@ -25,6 +25,7 @@ struct session {
 	blk64_t		superblock;	/* of the open filesystem */
 	unsigned int	blocksize;
 	int		status;		/* exit status so far */
+	int		starting;	/* the first stock run is still due */
 };
 
 /* Called for each line of a stock command's standard output. */
@@ -33,7 +34,8 @@ typedef void (*session_filter)(struct session *s, const char *line,
 
 int session_run_stock(struct session *s, const char *line,
 		      session_filter filter, void *priv);
-int session_start(struct session *s);
+int session_start(struct session *s, int now);
+void session_started(struct session *s);
 void session_free(struct session *s);
 void session_set_open_line(struct session *s, const char *line);
 errcode_t session_open_fs(struct session *s, const char *cmd, int rw,
