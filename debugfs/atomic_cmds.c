@@ -531,11 +531,10 @@ static int enough_runs(ext2_filsys fs, __u64 want)
 }
 
 /* The directory a new name goes into, and whether it is atomic. */
-static int atomic_dir(struct session *s, ext2_filsys fs, ext2_ino_t dir)
+static int atomic_dir(ext2_filsys fs, ext2_ino_t dir)
 {
 	struct ext2_inode inode;
 
-	(void) s;
 	return ext2fs_atomic_has_feature(fs->super) &&
 	       !ext2fs_read_inode(fs, dir, &inode) &&
 	       ext2fs_atomic_inode_flagged(&inode);
@@ -603,7 +602,7 @@ static int wrap_write(struct session *s, int argc, char **argv,
 
 	if (argc != 3 || !s->fs_open || !s->rw || stat(argv[1], &st) ||
 	    session_open_fs(s, NULL, 0, &fs) ||
-	    !atomic_dir(s, fs, cwd_of(s)) ||
+	    !atomic_dir(fs, cwd_of(s)) ||
 	    !ext2fs_lookup(fs, cwd_of(s), argv[2], strlen(argv[2]), NULL,
 			   &ino)) {
 		session_close_fs(fs, 0);
@@ -648,7 +647,7 @@ static int wrap_mkdir(struct session *s, int argc, char **argv,
 	if (!session_open_fs(s, NULL, 0, &fs) &&
 	    (!slash || !session_lookup(s, fs, *path ? path : "/", &dir)) &&
 	    ext2fs_lookup(fs, dir, base, strlen(base), NULL, &ino))
-		atomic = atomic_dir(s, fs, dir);
+		atomic = atomic_dir(fs, dir);
 	session_close_fs(fs, 0);
 	n = stock(s, line);
 	if (atomic)

@@ -234,7 +234,6 @@ int main(int argc, char **argv)
 	int c, status, image = 0, quit = 0;
 
 	memset(&s, 0, sizeof(s));
-	s.prog = argv[0];
 	ext2fs_atomic_init();
 	opts = calloc(2 * argc + 1, sizeof(*opts));
 	if (!opts) {

@@ -12,7 +12,6 @@
 enum session_mode { MODE_INTERACTIVE, MODE_REQUEST, MODE_FILE };
 
 struct session {
-	const char	*prog;		/* argv[0] */
 	enum session_mode mode;
 	char		**open_opts;	/* stock options that open: -w -c ... */
 	int		nr_open_opts;
@@ -24,7 +23,6 @@ struct session {
 	char		*fs_name;
 	blk64_t		superblock;	/* of the open filesystem */
 	unsigned int	blocksize;
-	int		status;		/* exit status so far */
 	int		starting;	/* the first stock run is still due */
 };
 
