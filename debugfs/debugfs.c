@@ -11,6 +11,7 @@
  */
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,16 +195,32 @@ static int source_file(struct session *s, const char *name)
 	return status;
 }
 
+static void interrupted(int sig)
+{
+	(void) sig;
+}
+
+/* The prompt loop; ^C abandons the line being typed, as in libss. */
 static void listen(struct session *s)
 {
+	struct sigaction sa;
 	char *line = NULL;
 	size_t cap = 0;
 	int quit = 0;
 
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = interrupted;	/* no SA_RESTART: getline returns */
+	sigaction(SIGINT, &sa, NULL);
 	while (!quit) {
 		fputs(PROMPT, stdout);
 		fflush(stdout);
+		errno = 0;
 		if (getline(&line, &cap, stdin) < 0) {
+			if (errno == EINTR && !feof(stdin)) {
+				clearerr(stdin);
+				putchar('\n');
+				continue;
+			}
 			putchar('\n');
 			break;
 		}
