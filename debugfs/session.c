@@ -459,7 +459,8 @@ errcode_t session_open_fs(struct session *s, const char *cmd, int rw,
 	retval = ext2fs_open(s->fs_name, flags, s->superblock,
 			     s->superblock ? s->blocksize : 0,
 			     unix_io_manager, ret);
-	if (!retval)
+	/* Readers need no bitmaps (catastrophic mode may have none). */
+	if (!retval && rw)
 		retval = ext2fs_read_bitmaps(*ret);
 	if (retval) {
 		if (cmd)
