@@ -11,6 +11,8 @@
 #ifndef EXT2FS_ATOMIC_H
 #define EXT2FS_ATOMIC_H
 
+#include <stdio.h>
+#include <sys/types.h>
 #include <ext2fs/ext2fs.h>
 #include "atomic_err.h"
 
@@ -220,6 +222,33 @@ errcode_t ext2fs_atomic_choose_unit(const struct ext2_super_block *sb,
 				    unsigned int *log, int *warn_default);
 errcode_t ext2fs_atomic_check_device(const struct ext2fs_atomic_devinfo *info,
 				     unsigned long long unit, int *no_atomic);
+
+/*
+ * Flag names (atomic_flags.c): every inode flag chattr, lsattr and
+ * debugfs know, with its letter and long name, in lsattr's column order.
+ */
+struct ext2fs_atomic_flag_name {
+	__u32		flag;
+	char		letter;
+	const char	*name;
+	int		settable;	/* chattr may change it */
+};
+
+extern const struct ext2fs_atomic_flag_name ext2fs_atomic_flag_names[];
+__u32 ext2fs_atomic_flag_of_letter(int letter);
+void ext2fs_atomic_print_flags(FILE *f, unsigned long flags, int long_form);
+void ext2fs_atomic_describe_flags(__u32 flags, char *buf, size_t size);
+
+/*
+ * The on-disk inode flags of a file on a mounted filesystem
+ * (atomic_ondisk.c), for kernels whose FS_IOC_GETFLAGS does not report
+ * Atomic_Write.  The context keeps the last filesystem open.
+ */
+typedef struct ext2fs_atomic_ondisk *ext2fs_atomic_ondisk_t;
+
+errcode_t ext2fs_atomic_ondisk_flags(ext2fs_atomic_ondisk_t *ctx,
+				     dev_t dev, ext2_ino_t ino, __u32 *flags);
+void ext2fs_atomic_ondisk_close(ext2fs_atomic_ondisk_t ctx);
 
 /* Library-wide setup: register the error table (once per process). */
 void ext2fs_atomic_init(void);

@@ -98,3 +98,23 @@ verify_files() {
 	stock_fsck_copy img && echo "stock e2fsck on a copy without the bit: clean" ||
 		{ echo "stock e2fsck on a copy without the bit: NOT clean"; cat img.fsck; }
 }
+
+# refuse_said "what" pattern image cmd...: as refuse, for tools that
+# exit 0 after a command's error (debugfs): the command must say pattern
+# on standard error and leave image as it was; the exit status is shown.
+refuse_said() {
+	local what=$1 pattern=$2 img=$3 before after rc
+	shift 3
+	before=$(hash_of "$img")
+	"$@" > refuse.out 2> refuse.err
+	rc=$?
+	after=$(hash_of "$img")
+	if ! grep -q -- "$pattern" refuse.err; then
+		echo "$what: NOT refused (exit $rc); it said:"
+		cat refuse.err
+	elif [ "$before" != "$after" ]; then
+		echo "$what: refused but the image changed"
+	else
+		echo "$what: refused (exit $rc), image unchanged"
+	fi
+}

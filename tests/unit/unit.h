@@ -38,6 +38,7 @@ void add_relocate_tests(void);
 void add_scan_tests(void);
 void add_crash_tests(void);
 void add_args_tests(void);
+void add_flags_tests(void);
 void add_sbview_tests(void);
 
 #define ADD_SUITE(name, ...) do {					\

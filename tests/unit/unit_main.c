@@ -174,6 +174,7 @@ int main(int argc, char **argv)
 	add_relocate_tests();
 	add_scan_tests();
 	add_args_tests();
+	add_flags_tests();
 	add_sbview_tests();
 	add_crash_tests();
 	CU_basic_set_mode(argc > 1 && !strcmp(argv[1], "-v") ?

@@ -1,7 +1,8 @@
 /*
  * super_list.c --- pass the stock superblock listing (dumpe2fs,
- * tune2fs -l) through, naming atomic_write where e2p says FEATURE_C13
- * and adding the unit right after the feature line.
+ * tune2fs -l, debugfs stats and features) through, naming atomic_write
+ * where e2p says FEATURE_C13 and adding the unit right after the
+ * feature line.
  */
 
 #include <stdio.h>
@@ -13,9 +14,9 @@
 
 #define FEATURES_LABEL	"Filesystem features:"
 
-static void print_line(const char *line, void *priv)
+/* Print one line of a stock listing of sb (may be NULL), atomic-aware. */
+void super_list_line(const char *line, const struct ext2_super_block *sb)
 {
-	const struct ext2_super_block *sb = priv;
 	const char *name = EXT2FS_ATOMIC_STOCK_FEATURE_NAME, *hit;
 	char unit[64];
 	errcode_t err;
@@ -40,6 +41,11 @@ static void print_line(const char *line, void *priv)
 	else
 		ext2fs_atomic_describe_unit(sb, unit, sizeof(unit));
 	printf("%-26s%s\n", "Atomic write unit:", unit);
+}
+
+static void print_line(const char *line, void *priv)
+{
+	super_list_line(line, priv);
 }
 
 /*

@@ -7,6 +7,7 @@
 
 #include <ext2fs/ext2fs.h>
 
+void super_list_line(const char *line, const struct ext2_super_block *sb);
 int super_list_run(const char *prog, char **argv,
 		   const struct ext2_super_block *sb);
 /* How the listers open a filesystem: journal devices and all. */
