@@ -236,3 +236,19 @@ int ext2fs_atomic_is_metadata(ext2fs_atomic_alloc_t ac, blk64_t blk,
 		return 1;
 	return next_set(ac->meta, blk, end) < end;
 }
+
+/*
+ * Never hand out [blk, blk + len): an area that another program is
+ * about to claim (the backup superblock a resize adds).
+ */
+void ext2fs_atomic_alloc_reserve(ext2fs_atomic_alloc_t ac, blk64_t blk,
+				 blk64_t len)
+{
+	blk64_t end = ext2fs_blocks_count(ac->fs->super);
+
+	if (blk >= end || !len)
+		return;
+	if (len > end - blk)
+		len = end - blk;
+	ext2fs_mark_block_bitmap_range2(ac->meta, blk, len);
+}
