@@ -336,7 +336,7 @@ errcode_t ext2fs_atomic_move_windows(ext2fs_atomic_alloc_t ac,
 	ext2_filsys fs = ext2fs_atomic_alloc_fs(ac);
 	blk64_t unit = ext2fs_atomic_unit_blocks(fs);
 	blk64_t l0 = first_window * unit, l1 = l0 + nr_windows * unit;
-	struct atomic_tree tree = { NULL, 0, NULL, NULL }, *t = &tree;
+	struct atomic_tree tree = { NULL, NULL, 0, NULL, NULL }, *t = &tree;
 	struct seg_list sl = { NULL, 0, 0 };
 	struct ext2_inode inode_buf;
 	blk64_t eof, new_pblk, filled;
@@ -350,7 +350,7 @@ errcode_t ext2fs_atomic_move_windows(ext2fs_atomic_alloc_t ac,
 		return retval;
 	eof = (EXT2_I_SIZE(inode) + fs->blocksize - 1) / fs->blocksize;
 
-	retval = atomic_tree_open(fs, ino, inode, t);
+	retval = atomic_tree_open(ac, ino, inode, t);
 	if (retval)
 		goto cleanup;
 	retval = collect(t, l0, l1, &sl);

@@ -131,6 +131,8 @@ void ext2fs_atomic_free_blocks(ext2fs_atomic_alloc_t ac, blk64_t blk,
 			       blk64_t len);
 int ext2fs_atomic_is_metadata(ext2fs_atomic_alloc_t ac, blk64_t blk,
 			      blk64_t len);
+errcode_t ext2fs_atomic_alloc_loose_block(ext2fs_atomic_alloc_t ac,
+					  blk64_t goal, blk64_t *ret);
 void ext2fs_atomic_alloc_reserve(ext2fs_atomic_alloc_t ac, blk64_t blk,
 				 blk64_t len);
 
