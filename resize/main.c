@@ -288,6 +288,9 @@ static int repair(const char *undo)
 		io = undo_io_manager;
 	}
 	err = ext2fs_atomic_repair_device(device, io, &rs);
+	/* Nothing moved, nothing written: an empty undo file only confuses. */
+	if (undo_file && !err && !rs.reloc.windows_moved)
+		unlink(undo_file);
 	free(undo_file);
 	if (err) {
 		com_err(program, err, "while keeping atomic files aligned on "
