@@ -236,21 +236,15 @@ static int verify_and_repair(const char *device)
 {
 	struct ext2fs_atomic_repair_stats r;
 	errcode_t err;
+	char msg[512];
 
 	err = ext2fs_atomic_repair_device(device, NULL, &r);
-	if (err) {
-		com_err(program, err, "while keeping atomic files aligned on "
-			"%s%s", device, r.failed_ino ? " (an inode)" : "");
-		fprintf(stderr, "Run e2fsck -f %s: it repairs the alignment "
-			"of atomic files.\n", device);
-		return 1;
-	}
-	if (r.reloc.windows_moved)
-		printf("Relocated %llu atomic write window(s) of %llu file(s) "
-		       "to keep them aligned\n",
-		       (unsigned long long) r.reloc.windows_moved,
-		       (unsigned long long) r.files);
-	return 0;
+	ext2fs_atomic_describe_repair(&r, err, device, msg, sizeof(msg));
+	if (err)
+		com_err(program, err, "%s", msg);
+	else if (*msg)
+		printf("%s\n", msg);
+	return err != 0;
 }
 
 /* Stock tune2fs -l, atomic-aware. */

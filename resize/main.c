@@ -281,6 +281,7 @@ static int repair(const char *undo)
 	char *undo_file = undo_name(undo, "atomic");
 	io_manager io = NULL;
 	errcode_t err;
+	char msg[512];
 
 	if (undo_file) {
 		set_undo_io_backing_manager(unix_io_manager);
@@ -292,20 +293,12 @@ static int repair(const char *undo)
 	if (undo_file && !err && !rs.reloc.windows_moved)
 		unlink(undo_file);
 	free(undo_file);
-	if (err) {
-		com_err(program, err, "while keeping atomic files aligned on "
-			"%s", device);
-		fprintf(stderr, "The data is in place and no flag was "
-			"cleared.  Run e2fsck -f %s: it repairs the alignment "
-			"of atomic files.\n", device);
-		return 1;
-	}
-	if (rs.reloc.windows_moved)
-		printf("Relocated %llu atomic write window(s) of %llu file(s) "
-		       "to keep them aligned\n",
-		       (unsigned long long) rs.reloc.windows_moved,
-		       (unsigned long long) rs.files);
-	return 0;
+	ext2fs_atomic_describe_repair(&rs, err, device, msg, sizeof(msg));
+	if (err)
+		com_err(program, err, "%s", msg);
+	else if (*msg)
+		printf("%s\n", msg);
+	return err != 0;
 }
 
 /* Run stock resize2fs through the view; its exit status. */

@@ -148,6 +148,20 @@ static int governed(ext2_filsys fs, struct ext2_inode *inode)
 	       !ext2fs_atomic_inode_valid(fs, inode);
 }
 
+/* Make room for element nr of *array (elements of elem bytes). */
+static errcode_t room_for(void *array, size_t *alloc, size_t nr, size_t elem)
+{
+	size_t n = *alloc ? 2 * *alloc : 64;
+	errcode_t retval;
+
+	if (nr < *alloc)
+		return 0;
+	retval = ext2fs_resize_mem(*alloc * elem, n * elem, array);
+	if (!retval)
+		*alloc = n;
+	return retval;
+}
+
 /* Free aligned units below limit (0: the end), in block order. */
 struct slot_list {
 	blk64_t	*start;
@@ -161,19 +175,13 @@ static errcode_t list_slots(ext2fs_atomic_alloc_t ac, blk64_t limit,
 	blk64_t unit = ext2fs_atomic_unit_blocks(fs);
 	blk64_t pos = fs->super->s_first_data_block, run;
 	errcode_t retval;
-	size_t n;
 
 	while (!ext2fs_atomic_find_run(ac, pos, limit, unit, &run) &&
 	       run >= pos) {
-		if (sl->nr == sl->alloc) {
-			n = sl->alloc ? 2 * sl->alloc : 256;
-			retval = ext2fs_resize_mem(sl->alloc * sizeof(blk64_t),
-						   n * sizeof(blk64_t),
-						   &sl->start);
-			if (retval)
-				return retval;
-			sl->alloc = n;
-		}
+		retval = room_for(&sl->start, &sl->alloc, sl->nr,
+				  sizeof(blk64_t));
+		if (retval)
+			return retval;
 		sl->start[sl->nr++] = run;
 		pos = run + unit;
 	}
@@ -217,17 +225,11 @@ struct span_list {
 static int add_span(__u64 w, blk64_t lo, blk64_t hi, void *priv)
 {
 	struct span_list *sp = priv;
-	size_t n;
 
 	(void) w;
-	if (sp->nr == sp->alloc) {
-		n = sp->alloc ? 2 * sp->alloc : 256;
-		sp->err = ext2fs_resize_mem(sp->alloc * sizeof(struct span),
-					    n * sizeof(struct span), &sp->s);
-		if (sp->err)
-			return 1;
-		sp->alloc = n;
-	}
+	sp->err = room_for(&sp->s, &sp->alloc, sp->nr, sizeof(struct span));
+	if (sp->err)
+		return 1;
 	sp->s[sp->nr].lo = lo;
 	sp->s[sp->nr++].hi = hi;
 	return 0;
@@ -389,7 +391,6 @@ struct range_list {
 static int add_range(__u64 w, blk64_t lo, blk64_t hi, void *priv)
 {
 	struct range_list *rl = priv;
-	size_t n;
 
 	if (!must_move(rl->plan, lo, hi))
 		return 0;
@@ -397,14 +398,9 @@ static int add_range(__u64 w, blk64_t lo, blk64_t hi, void *priv)
 		rl->r[rl->nr - 1].n++;
 		return 0;
 	}
-	if (rl->nr == rl->alloc) {
-		n = rl->alloc ? 2 * rl->alloc : 16;
-		rl->err = ext2fs_resize_mem(rl->alloc * sizeof(struct range),
-					    n * sizeof(struct range), &rl->r);
-		if (rl->err)
-			return 1;
-		rl->alloc = n;
-	}
+	rl->err = room_for(&rl->r, &rl->alloc, rl->nr, sizeof(struct range));
+	if (rl->err)
+		return 1;
 	rl->r[rl->nr].first = w;
 	rl->r[rl->nr++].n = 1;
 	return 0;
@@ -420,18 +416,12 @@ static int add_ino(ext2_filsys fs, ext2_ino_t ino, struct ext2_inode *inode,
 		   void *priv)
 {
 	struct ino_list *il = priv;
-	size_t n;
 
 	if (!governed(fs, inode))
 		return 0;
-	if (il->nr == il->alloc) {
-		n = il->alloc ? 2 * il->alloc : 64;
-		il->err = ext2fs_resize_mem(il->alloc * sizeof(ext2_ino_t),
-					    n * sizeof(ext2_ino_t), &il->ino);
-		if (il->err)
-			return 1;
-		il->alloc = n;
-	}
+	il->err = room_for(&il->ino, &il->alloc, il->nr, sizeof(ext2_ino_t));
+	if (il->err)
+		return 1;
 	il->ino[il->nr++] = ino;
 	return 0;
 }

@@ -246,6 +246,9 @@ void ext2fs_atomic_describe_unit(const struct ext2_super_block *sb,
 				 char *buf, size_t size);
 void ext2fs_atomic_describe_valid_units(const struct ext2_super_block *sb,
 					char *buf, size_t size);
+void ext2fs_atomic_describe_repair(const struct ext2fs_atomic_repair_stats *rs,
+				   errcode_t err, const char *device,
+				   char *buf, size_t size);
 
 /*
  * The device under a filesystem (atomic_dev.c)
