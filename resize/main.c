@@ -348,6 +348,8 @@ int main(int argc, char **argv)
 	if (ext2fs_atomic_read_super(device, 0, 0, 0, &sb) ||
 	    !ext2fs_atomic_has_feature(&sb))
 		stock_exec("resize2fs", argv);
+	if (!stock_view(program))
+		exit(1);
 	force = args_count(&al, 'f') > 0;
 	minimize = args_count(&al, 'M') > 0;
 	progress_on = args_count(&al, 'p') > 0;

@@ -26,6 +26,7 @@ int stock_run(const char *prog, char *const argv[]);
 
 int stock_run_capture(const char *prog, char *const argv[],
 		      stock_line_func func, void *priv, int flags);
+const char *stock_view(const char *prog);
 int stock_run_view(const char *prog, char *const argv[],
 		   stock_line_func func, void *priv, int flags);
 void stock_exit(int status);
