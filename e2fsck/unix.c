@@ -25,11 +25,6 @@
 
 #define E2FSCK_OPTS	"panyrcC:B:dE:fvtFVM:b:I:j:P:l:L:N:SsDkz:"
 
-#ifndef STOCKVIEW_PATH
-#define STOCKVIEW_PATH "/usr/local/lib/e2fsprogs-atomic/stockview.so"
-#endif
-#define STOCKVIEW_ENV	"E2ATOMIC_STOCKVIEW"
-
 /*
  * Standard output of stock e2fsck passes through as it comes, except
  * its closing summary (and the blank lines and "*****" lines around
@@ -90,25 +85,12 @@ static int held_modified(const struct relay *r)
 /* Run stock e2fsck with the stock view preloaded. */
 static int run_stock(char **argv, int interactive, struct relay *r)
 {
-	const char *view = getenv(STOCKVIEW_ENV);
 	int status;
 
-	if (!view || !*view)
-		view = STOCKVIEW_PATH;
-	if (access(view, R_OK)) {
-		fprintf(stderr, "%s: the stock view %s is missing: %s\n",
-			argv[0], view, strerror(errno));
-		return FSCK_ERROR;
-	}
-	setenv("LD_PRELOAD", view, 1);
-	if (isatty(1))
-		setenv("E2ATOMIC_STDOUT_LINEBUF", "1", 1);
 	if (interactive)
-		status = stock_run("e2fsck", argv);
+		status = stock_run_view("e2fsck", argv, NULL, NULL, 0);
 	else
-		status = stock_run_capture("e2fsck", argv, relay_line, r, 0);
-	unsetenv("LD_PRELOAD");
-	unsetenv("E2ATOMIC_STDOUT_LINEBUF");
+		status = stock_run_view("e2fsck", argv, relay_line, r, 0);
 	return status < 0 ? FSCK_ERROR : status;
 }
 

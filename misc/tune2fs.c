@@ -231,70 +231,20 @@ static int apply(const char *device, const struct change *c)
 	return 0;
 }
 
-struct repair {
-	ext2fs_atomic_alloc_t		ac;
-	struct ext2fs_atomic_reloc_stats st;
-	__u64				files;
-	errcode_t			err;
-	ext2_ino_t			failed_ino;
-};
-
-static int repair_file(ext2_filsys fs, ext2_ino_t ino, struct ext2_inode *inode,
-		       void *priv)
-{
-	struct repair *r = priv;
-	__u64 bad = 0, before = r->st.windows_moved;
-
-	if (!LINUX_S_ISREG(inode->i_mode) ||
-	    ext2fs_atomic_check_inode(fs, ino, inode, NULL, NULL, &bad) ||
-	    !bad)
-		return 0;
-	r->err = ext2fs_atomic_relocate_inode(r->ac, ino, NULL, NULL, &r->st);
-	if (r->err) {
-		r->failed_ino = ino;
-		return 1;
-	}
-	r->files += r->st.windows_moved > before;
-	return 0;
-}
-
 /* After stock -I: put back every window that it moved off alignment. */
 static int verify_and_repair(const char *device)
 {
-	struct repair r;
-	ext2_filsys fs;
+	struct ext2fs_atomic_repair_stats r;
 	errcode_t err;
+	char msg[512];
 
-	memset(&r, 0, sizeof(r));
-	err = open_fs(device, 1, &fs);
-	if (!err)
-		err = ext2fs_read_bitmaps(fs);
-	if (!err)
-		err = ext2fs_atomic_alloc_open(fs, &r.ac);
-	if (!err)
-		err = ext2fs_atomic_scan_inodes(fs, repair_file, &r);
-	if (!err)
-		err = r.err;
-	ext2fs_atomic_alloc_close(r.ac);
-	if (fs) {
-		errcode_t err2 = ext2fs_close_free(&fs);
-
-		if (!err)
-			err = err2;
-	}
-	if (err) {
-		com_err(program, err, "while keeping atomic files aligned on "
-			"%s%s", device, r.failed_ino ? " (an inode)" : "");
-		fprintf(stderr, "Run e2fsck -f %s: it repairs the alignment "
-			"of atomic files.\n", device);
-		return 1;
-	}
-	if (r.st.windows_moved)
-		printf("Relocated %llu atomic write window(s) of %llu file(s) "
-		       "to keep them aligned\n",
-		       (unsigned long long) r.st.windows_moved,
-		       (unsigned long long) r.files);
-	return 0;
+	err = ext2fs_atomic_repair_device(device, NULL, &r);
+	ext2fs_atomic_describe_repair(&r, err, device, msg, sizeof(msg));
+	if (err)
+		com_err(program, err, "%s", msg);
+	else if (*msg)
+		printf("%s\n", msg);
+	return err != 0;
 }
 
 /* Stock tune2fs -l, atomic-aware. */

@@ -236,3 +236,93 @@ int ext2fs_atomic_is_metadata(ext2fs_atomic_alloc_t ac, blk64_t blk,
 		return 1;
 	return next_set(ac->meta, blk, end) < end;
 }
+
+/* Is the unit holding blk wholly free: a run the allocator could give? */
+static int in_free_unit(ext2fs_atomic_alloc_t ac, blk64_t blk)
+{
+	ext2_filsys fs = ac->fs;
+	blk64_t start = blk - blk % ac->unit;
+
+	if (start < fs->super->s_first_data_block ||
+	    start + ac->unit > ext2fs_blocks_count(fs->super))
+		return 0;
+	return next_set(fs->block_map, start, start + ac->unit) ==
+			start + ac->unit &&
+	       next_set(ac->meta, start, start + ac->unit) ==
+			start + ac->unit &&
+	       next_set(ac->freed, start, start + ac->unit) ==
+			start + ac->unit;
+}
+
+/* A free block in [from, to) outside every wholly free unit. */
+static errcode_t loose_search(ext2fs_atomic_alloc_t ac, blk64_t from,
+			      blk64_t to, blk64_t *ret)
+{
+	blk64_t pos = from, blk, used;
+
+	while (pos < to) {
+		blk = next_zero(ac->fs->block_map, pos, to);
+		if (blk >= to)
+			break;
+		if (ext2fs_test_block_bitmap2(ac->meta, blk)) {
+			pos = next_zero(ac->meta, blk, to);
+			continue;
+		}
+		if (ext2fs_test_block_bitmap2(ac->freed, blk)) {
+			pos = next_zero(ac->freed, blk, to);
+			continue;
+		}
+		if (!in_free_unit(ac, blk)) {
+			*ret = blk;
+			return 0;
+		}
+		/* Free units up to the next used block: skip them. */
+		used = next_set(ac->fs->block_map, blk, to);
+		pos = used - used % ac->unit;
+		if (pos <= blk)
+			pos = blk - blk % ac->unit + ac->unit;
+	}
+	return EXT2_ET_ATOMIC_NO_SPACE;
+}
+
+/*
+ * Take one block for metadata (an extent-tree node) without breaking
+ * a free aligned run: the first free block at or after goal (wrapping
+ * around) whose unit is partly in use; any free block if there is no
+ * such block.  Blocks freed in this session are never taken.
+ */
+errcode_t ext2fs_atomic_alloc_loose_block(ext2fs_atomic_alloc_t ac,
+					  blk64_t goal, blk64_t *ret)
+{
+	ext2_filsys fs = ac->fs;
+	blk64_t lo = fs->super->s_first_data_block;
+	blk64_t end = ext2fs_blocks_count(fs->super);
+	errcode_t retval;
+
+	if (goal < lo || goal >= end)
+		goal = lo;
+	retval = loose_search(ac, goal, end, ret);
+	if (retval)
+		retval = loose_search(ac, lo, goal, ret);
+	if (retval)
+		retval = ext2fs_new_block2(fs, goal, NULL, ret);
+	if (!retval)
+		ext2fs_block_alloc_stats2(fs, *ret, +1);
+	return retval;
+}
+
+/*
+ * Never hand out [blk, blk + len): an area that another program is
+ * about to claim (the backup superblock a resize adds).
+ */
+void ext2fs_atomic_alloc_reserve(ext2fs_atomic_alloc_t ac, blk64_t blk,
+				 blk64_t len)
+{
+	blk64_t end = ext2fs_blocks_count(ac->fs->super);
+
+	if (blk >= end || !len)
+		return;
+	if (len > end - blk)
+		len = end - blk;
+	ext2fs_mark_block_bitmap_range2(ac->meta, blk, len);
+}

@@ -30,9 +30,12 @@
 
 #define MAX_GROW_STEPS	16
 
-errcode_t atomic_tree_open(ext2_filsys fs, ext2_ino_t ino,
+errcode_t atomic_tree_open(ext2fs_atomic_alloc_t ac, ext2_ino_t ino,
 			   struct ext2_inode *inode, struct atomic_tree *t)
 {
+	ext2_filsys fs = ext2fs_atomic_alloc_fs(ac);
+
+	t->ac = ac;
 	t->fs = fs;
 	t->ino = ino;
 	t->inode = inode;
@@ -136,12 +139,13 @@ static errcode_t write_node(struct atomic_tree *t, blk64_t blk, int depth,
 	return retval;
 }
 
+/* A tree block never takes a block of a free aligned run. */
 static errcode_t new_tree_block(struct atomic_tree *t, blk64_t *blk)
 {
 	blk64_t goal = ext2fs_find_inode_goal(t->fs, t->ino, t->inode, 0);
 	errcode_t retval;
 
-	retval = ext2fs_alloc_block2(t->fs, goal, NULL, blk);
+	retval = ext2fs_atomic_alloc_loose_block(t->ac, goal, blk);
 	if (!retval)
 		retval = ext2fs_iblk_add_blocks(t->fs, t->inode, 1);
 	return retval;
@@ -191,7 +195,7 @@ static errcode_t push_down_root(struct atomic_tree *t)
 		return retval;
 	/* The handle's view of the root is stale now. */
 	atomic_tree_close(t);
-	return atomic_tree_open(t->fs, t->ino, t->inode, t);
+	return atomic_tree_open(t->ac, t->ino, t->inode, t);
 }
 
 /*

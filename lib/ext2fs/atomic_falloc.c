@@ -94,7 +94,7 @@ errcode_t ext2fs_atomic_alloc_windows(ext2fs_atomic_alloc_t ac,
 		return EXT2_ET_ATOMIC_NOT_EXTENTS;
 	if (!per_piece)
 		per_piece = 1;
-	retval = atomic_tree_open(fs, ino, inode, t);
+	retval = atomic_tree_open(ac, ino, inode, t);
 	if (retval)
 		return retval;
 	retval = range_mapped(t, first_window * unit,

@@ -13,13 +13,14 @@
  * tree always goes through this structure.
  */
 struct atomic_tree {
+	ext2fs_atomic_alloc_t	ac;	/* where new tree blocks come from */
 	ext2_filsys		fs;
 	ext2_ino_t		ino;
 	struct ext2_inode	*inode;
 	ext2_extent_handle_t	handle;
 };
 
-errcode_t atomic_tree_open(ext2_filsys fs, ext2_ino_t ino,
+errcode_t atomic_tree_open(ext2fs_atomic_alloc_t ac, ext2_ino_t ino,
 			   struct ext2_inode *inode, struct atomic_tree *t);
 void atomic_tree_close(struct atomic_tree *t);
 errcode_t atomic_seek_extent(struct atomic_tree *t, blk64_t lblk,

@@ -118,3 +118,26 @@ void ext2fs_atomic_describe_valid_units(const struct ext2_super_block *sb,
 		 (sb->s_feature_ro_compat & EXT4_FEATURE_RO_COMPAT_BIGALLOC) ?
 		 ", made of whole bigalloc clusters" : "");
 }
+
+/*
+ * What a front end says after checking atomic files behind a stock
+ * program that moves blocks: the windows relocated ("" when none), or,
+ * when err is set, where and what to do (for com_err).
+ */
+void ext2fs_atomic_describe_repair(const struct ext2fs_atomic_repair_stats *rs,
+				   errcode_t err, const char *device,
+				   char *buf, size_t size)
+{
+	if (err)
+		snprintf(buf, size, "while keeping atomic files aligned on "
+			 "%s\nThe data is in place and no flag was cleared.  "
+			 "Run e2fsck -f %s: it repairs the alignment of atomic "
+			 "files.", device, device);
+	else if (rs->reloc.windows_moved)
+		snprintf(buf, size, "Relocated %llu atomic write window(s) of "
+			 "%llu file(s) to keep them aligned",
+			 (unsigned long long) rs->reloc.windows_moved,
+			 (unsigned long long) rs->files);
+	else if (size)
+		*buf = 0;
+}

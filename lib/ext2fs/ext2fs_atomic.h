@@ -133,6 +133,10 @@ void ext2fs_atomic_free_blocks(ext2fs_atomic_alloc_t ac, blk64_t blk,
 			       blk64_t len);
 int ext2fs_atomic_is_metadata(ext2fs_atomic_alloc_t ac, blk64_t blk,
 			      blk64_t len);
+errcode_t ext2fs_atomic_alloc_loose_block(ext2fs_atomic_alloc_t ac,
+					  blk64_t goal, blk64_t *ret);
+void ext2fs_atomic_alloc_reserve(ext2fs_atomic_alloc_t ac, blk64_t blk,
+				 blk64_t len);
 
 /*
  * Aligned allocation for a file (atomic_falloc.c): map wholly unmapped
@@ -169,11 +173,57 @@ errcode_t ext2fs_atomic_relocate_range(ext2fs_atomic_alloc_t ac,
 				       struct ext2_inode *inode,
 				       __u64 first, __u64 n,
 				       struct ext2fs_atomic_reloc_stats *st);
+errcode_t ext2fs_atomic_relocate_range2(ext2fs_atomic_alloc_t ac,
+					ext2_ino_t ino,
+					struct ext2_inode *inode,
+					__u64 first, __u64 n,
+					blk64_t goal, blk64_t limit,
+					struct ext2fs_atomic_reloc_stats *st);
 errcode_t ext2fs_atomic_relocate_inode(ext2fs_atomic_alloc_t ac,
 				       ext2_ino_t ino,
 				       ext2fs_atomic_progress_func progress,
 				       void *priv,
 				       struct ext2fs_atomic_reloc_stats *st);
+
+struct ext2fs_atomic_repair_stats {
+	struct ext2fs_atomic_reloc_stats reloc;
+	__u64		files;		/* files with a window moved */
+	ext2_ino_t	failed_ino;	/* the file that could not be repaired */
+};
+
+errcode_t ext2fs_atomic_repair_all(ext2fs_atomic_alloc_t ac,
+				   struct ext2fs_atomic_repair_stats *rs);
+errcode_t ext2fs_atomic_repair_device(const char *device, io_manager io,
+				      struct ext2fs_atomic_repair_stats *rs);
+
+/*
+ * Shrinking (atomic_shrink.c)
+ *
+ * The plan of a shrink to end blocks: the windows of atomic files that
+ * reach at or beyond end, or into the area below end that the resize
+ * itself needs (keep_out: the backup superblock and descriptors a
+ * sparse_super2 last group gains), must move to free aligned runs
+ * below end, clear of keep_out.
+ */
+struct ext2fs_atomic_shrink_plan {
+	blk64_t	end;		/* blocks after the resize */
+	blk64_t	keep_out;	/* first block of the needed area (0: none) */
+	blk64_t	keep_out_len;
+	__u64	windows;	/* windows that must move */
+	__u64	slots;		/* free aligned units below end */
+};
+
+errcode_t ext2fs_atomic_resize_end(ext2_filsys fs, blk64_t requested,
+				   blk64_t *end);
+errcode_t ext2fs_atomic_shrink_plan(ext2fs_atomic_alloc_t ac, blk64_t end,
+				    struct ext2fs_atomic_shrink_plan *plan);
+errcode_t ext2fs_atomic_shrink_min(ext2fs_atomic_alloc_t ac, blk64_t floor,
+				   blk64_t *min);
+errcode_t ext2fs_atomic_evacuate(ext2fs_atomic_alloc_t ac,
+				 const struct ext2fs_atomic_shrink_plan *plan,
+				 ext2fs_atomic_progress_func progress,
+				 void *priv,
+				 struct ext2fs_atomic_reloc_stats *st);
 
 /*
  * The atomic inode enumerator (atomic_scan.c)
@@ -198,6 +248,9 @@ void ext2fs_atomic_describe_unit(const struct ext2_super_block *sb,
 				 char *buf, size_t size);
 void ext2fs_atomic_describe_valid_units(const struct ext2_super_block *sb,
 					char *buf, size_t size);
+void ext2fs_atomic_describe_repair(const struct ext2fs_atomic_repair_stats *rs,
+				   errcode_t err, const char *device,
+				   char *buf, size_t size);
 
 /*
  * The device under a filesystem (atomic_dev.c)

@@ -27,6 +27,9 @@
 #ifndef STOCK_SBINDIR
 #define STOCK_SBINDIR "/usr/sbin"
 #endif
+#ifndef STOCKVIEW_PATH
+#define STOCKVIEW_PATH "/usr/local/lib/e2fsprogs-atomic/stockview.so"
+#endif
 
 static pid_t child_pid;
 
@@ -184,4 +187,44 @@ int stock_run_capture(const char *prog, char *const argv[],
 		      stock_line_func func, void *priv, int flags)
 {
 	return run(prog, argv, func, priv, flags);
+}
+
+/*
+ * The stock view's path, or NULL (with a message naming prog) when it
+ * cannot be read.
+ */
+const char *stock_view(const char *prog)
+{
+	const char *view = getenv(STOCKVIEW_ENV);
+
+	if (!view || !*view)
+		view = STOCKVIEW_PATH;
+	if (access(view, R_OK)) {
+		fprintf(stderr, "%s: the stock view %s is missing: %s\n",
+			prog, view, strerror(errno));
+		return NULL;
+	}
+	return view;
+}
+
+/*
+ * Run the stock program with the stock view preloaded (doc/e2fsck.md),
+ * standard output through func when func is given.  Returns as
+ * stock_run(), or -1 (with a message) when the view is missing.
+ */
+int stock_run_view(const char *prog, char *const argv[],
+		   stock_line_func func, void *priv, int flags)
+{
+	const char *view = stock_view(argv[0]);
+	int status;
+
+	if (!view)
+		return -1;
+	setenv("LD_PRELOAD", view, 1);
+	if (isatty(1))
+		setenv("E2ATOMIC_STDOUT_LINEBUF", "1", 1);
+	status = run(prog, argv, func, priv, flags);
+	unsetenv("LD_PRELOAD");
+	unsetenv("E2ATOMIC_STDOUT_LINEBUF");
+	return status;
 }

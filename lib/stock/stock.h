@@ -10,6 +10,9 @@
 /* Environment variable that overrides the configured directory. */
 #define STOCK_SBINDIR_ENV	"E2ATOMIC_STOCK_SBINDIR"
 
+/* Environment variable that overrides the installed stock view. */
+#define STOCKVIEW_ENV		"E2ATOMIC_STOCKVIEW"
+
 /* Called for each line of the stock program's standard output. */
 typedef void (*stock_line_func)(const char *line, void *priv);
 
@@ -23,6 +26,9 @@ int stock_run(const char *prog, char *const argv[]);
 
 int stock_run_capture(const char *prog, char *const argv[],
 		      stock_line_func func, void *priv, int flags);
+const char *stock_view(const char *prog);
+int stock_run_view(const char *prog, char *const argv[],
+		   stock_line_func func, void *priv, int flags);
 void stock_exit(int status);
 
 #endif /* E2ATOMIC_STOCK_H */

@@ -7,12 +7,14 @@ MKE2FS="$TOP/misc/mke2fs"
 TUNE2FS="$TOP/misc/tune2fs"
 DUMPE2FS="$TOP/misc/dumpe2fs"
 E2FSCK="$TOP/e2fsck/e2fsck"
+RESIZE2FS="$TOP/resize/resize2fs"
 ATOMIC_TOOL="$TOP/tests/progs/atomic-tool"
 CHECK_RULE="$TOP/tests/lib/check_rule"
 STOCK_MKE2FS=/usr/sbin/mke2fs
 STOCK_TUNE2FS=/usr/sbin/tune2fs
 STOCK_DUMPE2FS=/usr/sbin/dumpe2fs
 STOCK_E2FSCK=/usr/sbin/e2fsck
+STOCK_RESIZE2FS=/usr/sbin/resize2fs
 STOCK_DEBUGFS=/usr/sbin/debugfs
 
 # Fixed times, UUIDs and hash seeds make images comparable byte by byte.
@@ -83,7 +85,7 @@ fsck_runs() {
 # and kept its contents (hashes saved by save_hashes).
 save_hashes() {
 	local f
-	for f in "$@"; do "$ATOMIC_TOOL" hash img $f > "$f.hash"; done
+	for f in "$@"; do "$ATOMIC_TOOL" hash img $f > "${f//\//_}.hash"; done
 	# (a file whose bytes-to-compare differ from i_size has $f.len)
 }
 verify_files() {
@@ -117,4 +119,27 @@ refuse_said() {
 	else
 		echo "$what: refused (exit $rc), image unchanged"
 	fi
+}
+
+# The r_ tests' check of a resized image: every named atomic file obeys
+# the rule (independent reader), every named file kept its contents
+# (hashes saved by save_hashes), our e2fsck -fn is clean, and stock
+# e2fsck is clean on a copy without the bit.
+check_resized() {
+	local unit=$1 f rc
+	shift
+	for f in "$@"; do
+		case $f in a*) "$CHECK_RULE" img $f $unit;; esac
+	done
+	for f in "$@"; do
+		cmp -s "${f//\//_}.hash" <("$ATOMIC_TOOL" hash img $f) ||
+			echo "$f: CONTENTS CHANGED"
+	done
+	echo "contents of $# files checked"
+	"$E2FSCK" -fn img > fsck.out 2>&1
+	rc=$?
+	echo "our e2fsck -fn: exit $rc"
+	[ $rc -eq 0 ] || cat fsck.out
+	stock_fsck_copy img && echo "stock e2fsck on a copy without the bit: clean" ||
+		{ echo "stock e2fsck on a copy without the bit: NOT clean"; cat img.fsck; }
 }

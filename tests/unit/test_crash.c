@@ -1,7 +1,8 @@
 /*
  * test_crash.c --- the relocator's write order: stop applying writes
- * after the Nth one, for every N of a relocation, and check that every
- * file still reads back whole, before and after stock e2fsck -fy.
+ * after the Nth one, for every N of a relocation (or of a shrink's
+ * evacuation), and check that every file still reads back whole,
+ * before and after stock e2fsck -fy.
  */
 
 #include <stdlib.h>
@@ -44,6 +45,28 @@ static long relocate_with_budget(const char *path, ext2_ino_t ino,
 		return -1;
 	if (!ext2fs_read_bitmaps(fs) && !ext2fs_atomic_alloc_open(fs, &ac))
 		ext2fs_atomic_relocate_inode(ac, ino, NULL, NULL, NULL);
+	ext2fs_atomic_alloc_close(ac);
+	ext2fs_close_free(&fs);
+	return crash_io_writes();
+}
+
+/* Evacuate every window of the image's files below half its size. */
+static long evacuate_with_budget(const char *path, ext2_ino_t ino,
+				 long budget)
+{
+	struct ext2fs_atomic_shrink_plan plan;
+	ext2fs_atomic_alloc_t ac = NULL;
+	ext2_filsys fs;
+
+	(void) ino;
+	crash_io_set_budget(budget);
+	if (ext2fs_open(path, EXT2_FLAG_RW | EXT2_FLAG_64BITS, 0, 0,
+			crash_io_manager, &fs))
+		return -1;
+	if (!ext2fs_read_bitmaps(fs) && !ext2fs_atomic_alloc_open(fs, &ac) &&
+	    !ext2fs_atomic_shrink_plan(ac, ext2fs_blocks_count(fs->super) / 2,
+				       &plan))
+		ext2fs_atomic_evacuate(ac, &plan, NULL, NULL, NULL);
 	ext2fs_atomic_alloc_close(ac);
 	ext2fs_close_free(&fs);
 	return crash_io_writes();
@@ -105,6 +128,28 @@ static void setup_shapes(struct test_img *t, ext2_ino_t *victim,
 	CU_ASSERT_EQUAL(fsutil_shift_window(t->ac, *victim, 0, 1), 0);
 	CU_ASSERT_EQUAL(fsutil_unmap(t->fs, *victim, 2 * u + 1, 2), 0);
 	CU_ASSERT_EQUAL(fsutil_shift_window(t->ac, *victim, 3, u / 2), 0);
+	CU_ASSERT_TRUE(test_bad_windows(t->fs, *victim) > 0);
+}
+
+/* Two atomic files in the upper half, for an evacuation below it. */
+static void setup_high(struct test_img *t, ext2_ino_t *victim,
+		       ext2_ino_t *other)
+{
+	blk64_t u = ext2fs_atomic_unit_blocks(t->fs);
+	blk64_t blocks = ext2fs_blocks_count(t->fs->super);
+	unsigned int bs = t->fs->blocksize;
+	struct ext2_inode inode;
+	ext2_ino_t *ino[2] = { victim, other };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		*ino[i] = test_atomic_file(t, i ? "other" : "victim", 0, 0, 0);
+		CU_ASSERT_EQUAL(ext2fs_read_inode(t->fs, *ino[i], &inode), 0);
+		CU_ASSERT_EQUAL(ext2fs_atomic_alloc_windows(t->ac, *ino[i],
+				&inode, 0, 3 + i, blocks * (6 + i) / 8, 0), 0);
+		CU_ASSERT_EQUAL(fsutil_write_pattern(t->fs, *ino[i], 0,
+				(3 + i) * u * bs - 99, 5 + i), 0);
+	}
 }
 
 /* A hole in a full leaf: filling it must grow the tree first. */
@@ -114,12 +159,14 @@ static void setup_full_leaf(struct test_img *t, ext2_ino_t *victim,
 	*victim = test_deep_file(t, "victim", 1);
 	*other = test_atomic_file(t, "other", 2, 2 * 16 * t->fs->blocksize,
 				  4);
+	CU_ASSERT_TRUE(test_bad_windows(t->fs, *victim) > 0);
 }
 
 static void crash_sweep(unsigned int blocksize, unsigned long long blocks,
 			unsigned long long unit,
 			void (*setup)(struct test_img *, ext2_ino_t *,
-				      ext2_ino_t *))
+				      ext2_ino_t *),
+			long (*act)(const char *, ext2_ino_t, long))
 {
 	struct test_img t;
 	char base[300], work[300];
@@ -131,7 +178,6 @@ static void crash_sweep(unsigned int blocksize, unsigned long long blocks,
 	CU_ASSERT_EQUAL_FATAL(test_img_make(&t, blocksize, blocks, NULL,
 					    unit), 0);
 	setup(&t, &victim, &other);
-	CU_ASSERT_TRUE(test_bad_windows(t.fs, victim) > 0);
 	CU_ASSERT_EQUAL(fsutil_hash_file(t.fs, victim, &hv), 0);
 	CU_ASSERT_EQUAL(fsutil_hash_file(t.fs, other, &ho), 0);
 	test_img_close(&t);
@@ -139,11 +185,11 @@ static void crash_sweep(unsigned int blocksize, unsigned long long blocks,
 	snprintf(work, sizeof(work), "%s.crash", t.path);
 
 	copy_image(base, work);
-	total = relocate_with_budget(work, victim, -1);
+	total = act(work, victim, -1);
 	CU_ASSERT_TRUE_FATAL(total > 5);
 	for (n = 0; n <= total; n += crash_stride()) {
 		copy_image(base, work);
-		relocate_with_budget(work, victim, n);
+		act(work, victim, n);
 		if (!hashes_match(work, victim, hv, other, ho, &has_feature))
 			lost++;
 		bit_lost += !has_feature;
@@ -160,22 +206,34 @@ static void crash_sweep(unsigned int blocksize, unsigned long long blocks,
 
 static void test_crash_4k(void)
 {
-	crash_sweep(4096, 8192, 65536, setup_shapes);
+	crash_sweep(4096, 8192, 65536, setup_shapes, relocate_with_budget);
 }
 
 static void test_crash_1k(void)
 {
-	crash_sweep(1024, 8192, 16384, setup_shapes);
+	crash_sweep(1024, 8192, 16384, setup_shapes, relocate_with_budget);
 }
 
 static void test_crash_full_leaf_4k(void)
 {
-	crash_sweep(4096, 32768, 65536, setup_full_leaf);
+	crash_sweep(4096, 32768, 65536, setup_full_leaf,
+		    relocate_with_budget);
 }
 
 static void test_crash_full_leaf_1k(void)
 {
-	crash_sweep(1024, 32768, 16384, setup_full_leaf);
+	crash_sweep(1024, 32768, 16384, setup_full_leaf,
+		    relocate_with_budget);
+}
+
+static void test_crash_evacuate_4k(void)
+{
+	crash_sweep(4096, 8192, 65536, setup_high, evacuate_with_budget);
+}
+
+static void test_crash_evacuate_1k(void)
+{
+	crash_sweep(1024, 16384, 16384, setup_high, evacuate_with_budget);
 }
 
 void add_crash_tests(void)
@@ -186,5 +244,9 @@ void add_crash_tests(void)
 		{ "every write, hole in a full leaf, 4k blocks",
 		  test_crash_full_leaf_4k },
 		{ "every write, hole in a full leaf, 1k blocks",
-		  test_crash_full_leaf_1k });
+		  test_crash_full_leaf_1k },
+		{ "every write of a shrink's evacuation, 4k blocks",
+		  test_crash_evacuate_4k },
+		{ "every write of a shrink's evacuation, 1k blocks",
+		  test_crash_evacuate_1k });
 }

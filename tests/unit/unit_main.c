@@ -176,6 +176,7 @@ int main(int argc, char **argv)
 	add_args_tests();
 	add_flags_tests();
 	add_sbview_tests();
+	add_shrink_tests();
 	add_crash_tests();
 	CU_basic_set_mode(argc > 1 && !strcmp(argv[1], "-v") ?
 			  CU_BRM_VERBOSE : CU_BRM_NORMAL);
