@@ -23,7 +23,9 @@ FIXED_UUID=6b33f586-a183-4383-921d-30da3fef2e1c
 FIXED_SEED=0ec6e1b4-2b3d-4b2a-8f9b-1b0d5c9a2c11
 
 hash_of() {
-	if [ -e "$1" ]; then sha256sum < "$1" | cut -c1-16; else echo absent; fi
+	if [ -d "$1" ]; then ls -la --time-style=full-iso "$1" | sha256sum |
+		cut -c1-16
+	elif [ -e "$1" ]; then sha256sum < "$1" | cut -c1-16; else echo absent; fi
 }
 
 # refuse "what" pattern image cmd...: the command must fail, say
