@@ -207,7 +207,7 @@ static void sweep_mode(const char *base, const char *work, ext2_ino_t victim,
 		       long (*act)(const char *, ext2_ino_t, long),
 		       struct sweep_result *r)
 {
-	int has_feature;
+	int has_feature, own;
 	long n;
 
 	for (n = 0; n <= r->total; n += stride) {
@@ -217,9 +217,14 @@ static void sweep_mode(const char *base, const char *work, ext2_ino_t victim,
 		if (!hashes_match(work, victim, hv, other, ho, &has_feature))
 			r->lost++;
 		r->bit_lost += !has_feature;
-		r->own_fsck += stock_repair(work);
-		if (!hashes_match(work, victim, hv, other, ho, &has_feature))
-			r->lost_after_fsck++;
+		own = stock_repair(work);
+		r->own_fsck += own;
+		if (hashes_match(work, victim, hv, other, ho, &has_feature))
+			continue;
+		r->lost_after_fsck++;
+		if (getenv("E2ATOMIC_CRASH_SUMMARY"))
+			printf("# lost after fsck: crash after write %ld%s\n",
+			       n, own ? " (torn superblock, our e2fsck)" : "");
 	}
 }
 
