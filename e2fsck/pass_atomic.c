@@ -237,7 +237,13 @@ static errcode_t open_fs(struct atomic_ctx *ctx)
 			  ctx->superblock ? ctx->blocksize : 0, io, &ctx->fs);
 	free(undo);
 	if (!err)
+		err = ext2fs_atomic_check_geometry(ctx->fs->super);
+	if (!err)
 		err = ext2fs_read_bitmaps(ctx->fs);
+	if (err && ctx->fs) {
+		ext2fs_free(ctx->fs);
+		ctx->fs = NULL;
+	}
 	return err;
 }
 

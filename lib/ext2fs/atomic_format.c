@@ -78,6 +78,21 @@ errcode_t ext2fs_atomic_check_super(const struct ext2_super_block *sb)
 	return ext2fs_atomic_validate_unit(sb, ext2fs_atomic_get_log_unit(sb));
 }
 
+/*
+ * What libext2fs 1.47.0 trusts without checking and then overruns its
+ * bitmap buffers with (found by fuzzing Pass A): the first data block
+ * is 1 with 1 KiB blocks and no bigalloc, 0 otherwise, as mke2fs and
+ * the kernel have it.  Call before ext2fs_read_bitmaps().
+ */
+errcode_t ext2fs_atomic_check_geometry(const struct ext2_super_block *sb)
+{
+	int one = sb->s_log_block_size == 0 &&
+		  !(sb->s_feature_ro_compat & EXT4_FEATURE_RO_COMPAT_BIGALLOC);
+
+	return sb->s_first_data_block == (__u32) one ? 0 :
+		EXT2_ET_CORRUPT_SUPERBLOCK;
+}
+
 /* U in blocks; 1 (the rule is always true) when the feature is off. */
 blk64_t ext2fs_atomic_unit_blocks(ext2_filsys fs)
 {

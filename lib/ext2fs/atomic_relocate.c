@@ -72,16 +72,25 @@ static errcode_t seg_add(struct seg_list *sl, blk64_t lblk, blk64_t pblk,
 	return 0;
 }
 
-/* The old mapping of [l0, l1), in logical order. */
+/*
+ * The old mapping of [l0, l1), in logical order.  A map that a sound
+ * filesystem cannot have (overlapping extents, blocks outside the
+ * filesystem) is refused before anything is copied or freed.
+ */
 static errcode_t collect(struct atomic_tree *t, blk64_t l0, blk64_t l1,
 			 struct seg_list *sl)
 {
+	struct ext2_super_block *sb = t->fs->super;
 	struct ext2fs_extent ext, prev;
-	blk64_t start, end;
+	blk64_t start, end = l0;
 	errcode_t retval;
 
 	retval = atomic_seek_extent(t, l0, &ext);
 	while (!retval && ext.e_lblk < l1) {
+		if ((sl->nr && ext.e_lblk < end) ||
+		    ext.e_pblk < sb->s_first_data_block ||
+		    ext.e_pblk + ext.e_len > ext2fs_blocks_count(sb))
+			return EXT2_ET_ATOMIC_CORRUPT_MAP;
 		start = ext.e_lblk > l0 ? ext.e_lblk : l0;
 		end = ext.e_lblk + ext.e_len < l1 ? ext.e_lblk + ext.e_len : l1;
 		retval = seg_add(sl, start, ext.e_pblk + (start - ext.e_lblk),

@@ -42,6 +42,7 @@ void ext2fs_atomic_set_log_unit(struct ext2_super_block *sb, __u8 log_unit);
 errcode_t ext2fs_atomic_validate_unit(const struct ext2_super_block *sb,
 				      unsigned int log_unit);
 errcode_t ext2fs_atomic_check_super(const struct ext2_super_block *sb);
+errcode_t ext2fs_atomic_check_geometry(const struct ext2_super_block *sb);
 blk64_t ext2fs_atomic_unit_blocks(ext2_filsys fs);
 errcode_t ext2fs_atomic_enable(ext2_filsys fs, unsigned int log_unit);
 void ext2fs_atomic_disable(ext2_filsys fs);

@@ -1,6 +1,7 @@
 /*
  * crash_io.c --- an I/O manager that stops applying writes after the
- * Nth one.  Every write entry point (blocks, discard, zeroout) counts as
+ * Nth one (in torn mode, after applying the first half of the next
+ * one).  Every write entry point (blocks, discard, zeroout) counts as
  * one write.  Reads and everything else go to the unix manager unchanged.
  *
  * It has no write_byte, so libext2fs writes the primary superblock
@@ -16,6 +17,7 @@
 
 static long budget = -1;
 static long writes;
+static int torn;
 
 void crash_io_set_budget(long n)
 {
@@ -23,21 +25,40 @@ void crash_io_set_budget(long n)
 	writes = 0;
 }
 
+void crash_io_set_torn(int on)
+{
+	torn = on;
+}
+
 long crash_io_writes(void)
 {
 	return writes;
 }
 
-/* Count a write; true if it may reach the disk. */
-static int may_write(void)
+#define SPENT	(-2)		/* budget used up, and the tear done */
+
+/*
+ * Count a write of *count units (blocks, or bytes when negative, as
+ * libext2fs has it; one_block: the count a single block tears to).
+ * True if (part of) it reaches the disk; a torn write's *count is cut
+ * to its first half.
+ */
+static int may_write(long long *count, long long one_block)
 {
 	writes++;
+	if (budget == SPENT)
+		return 0;
 	if (budget < 0)
 		return 1;
-	if (budget == 0)
+	if (budget > 0) {
+		budget--;
+		return 1;
+	}
+	budget = SPENT;
+	if (!torn)
 		return 0;
-	budget--;
-	return 1;
+	*count = *count == 1 ? one_block : *count / 2;
+	return *count != 0;
 }
 
 static io_channel inner(io_channel channel)
@@ -92,9 +113,11 @@ static errcode_t crash_write_blk64(io_channel channel,
 				   unsigned long long block, int count,
 				   const void *data)
 {
-	if (!may_write())
+	long long n = count;
+
+	if (!may_write(&n, -(channel->block_size / 2)))
 		return 0;
-	return io_channel_write_blk64(inner(channel), block, count, data);
+	return io_channel_write_blk64(inner(channel), block, n, data);
 }
 
 static errcode_t crash_write_blk(io_channel channel, unsigned long block,
@@ -121,17 +144,21 @@ static errcode_t crash_set_option(io_channel channel, const char *option,
 static errcode_t crash_discard(io_channel channel, unsigned long long block,
 			       unsigned long long count)
 {
-	if (!may_write())
+	long long n = count;
+
+	if (!may_write(&n, 0))
 		return 0;
-	return io_channel_discard(inner(channel), block, count);
+	return io_channel_discard(inner(channel), block, n);
 }
 
 static errcode_t crash_zeroout(io_channel channel, unsigned long long block,
 			       unsigned long long count)
 {
-	if (!may_write())
+	long long n = count;
+
+	if (!may_write(&n, 0))
 		return 0;
-	return io_channel_zeroout(inner(channel), block, count);
+	return io_channel_zeroout(inner(channel), block, n);
 }
 
 static struct struct_io_manager struct_crash_manager = {

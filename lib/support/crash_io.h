@@ -1,7 +1,10 @@
 /*
  * crash_io.h --- an I/O manager for crash tests: it forwards to the unix
  * manager and, once its write budget is spent, silently drops every
- * further write, as if the machine had stopped at that moment.
+ * further write, as if the machine had stopped at that moment.  In
+ * torn mode the first write past the budget applies its first half
+ * (half its blocks, or half the bytes of a one-block write) before
+ * the rest are dropped: a write cut by the power failure.
  */
 
 #ifndef E2ATOMIC_CRASH_IO_H
@@ -13,6 +16,8 @@ extern io_manager crash_io_manager;
 
 /* Writes allowed from now on; a negative budget never runs out. */
 void crash_io_set_budget(long budget);
+/* Torn mode on (1) or off (0); it stays until changed. */
+void crash_io_set_torn(int torn);
 /* Writes issued (applied or dropped) since the last set_budget. */
 long crash_io_writes(void);
 

@@ -6,6 +6,8 @@
  */
 
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "unit.h"
@@ -14,14 +16,22 @@
 
 /*
  * Every N by default; E2ATOMIC_CRASH_STRIDE=k samples every kth (the
- * valgrind run uses it, the plain make check does not).
+ * valgrind run uses it, the plain make check does not).  Torn writes
+ * (the write after the Nth applies its first half) are sampled every
+ * E2ATOMIC_CRASH_TORN_STRIDE (default 4) Ns; make crash-sweep sets
+ * both to 1 and E2ATOMIC_CRASH_SUMMARY=1 for one table row per sweep.
  */
-static long crash_stride(void)
+static long env_stride(const char *name, long def)
 {
-	const char *s = getenv("E2ATOMIC_CRASH_STRIDE");
-	long k = s ? atol(s) : 1;
+	const char *s = getenv(name);
+	long k = s ? atol(s) : def;
 
 	return k > 0 ? k : 1;
+}
+
+static long crash_stride(void)
+{
+	return env_stride("E2ATOMIC_CRASH_STRIDE", 1);
 }
 
 static void copy_image(const char *from, const char *to)
@@ -93,16 +103,38 @@ static int hashes_match(const char *path, ext2_ino_t a, __u64 ha,
 	return ok;
 }
 
+/*
+ * A torn superblock write can leave the primary superblock unreadable
+ * (bad checksum): then our e2fsck -fy ($E2ATOMIC_E2FSCK, default the
+ * build's, with the build's stock view unless $E2ATOMIC_STOCKVIEW is
+ * set), which falls back to a backup as stock e2fsck does.
+ * Returns 1 if it was needed.
+ */
+static int own_repair(const char *path)
+{
+	const char *prog = getenv("E2ATOMIC_E2FSCK");
+	char cmd[1024];
+	int ret;
+
+	setenv("E2ATOMIC_STOCKVIEW", "../lib/stock/stockview.so", 0);
+	snprintf(cmd, sizeof(cmd), "'%s' -fy '%s' > /dev/null 2>&1",
+		 prog ? prog : "../e2fsck/e2fsck", path);
+	ret = system(cmd);
+	CU_ASSERT_TRUE(WIFEXITED(ret) && WEXITSTATUS(ret) <= 1);
+	return 1;
+}
+
 /* Stock e2fsck -fy on path with the feature bit cleared (then restored). */
-static void stock_repair(const char *path)
+static int stock_repair(const char *path)
 {
 	char *argv[] = { "e2fsck", "-fy", (char *) path, NULL };
 	ext2_filsys fs;
 	__u8 log_unit;
 	int ret;
 
-	CU_ASSERT_EQUAL_FATAL(ext2fs_open(path, EXT2_FLAG_RW | EXT2_FLAG_64BITS,
-					  0, 0, unix_io_manager, &fs), 0);
+	if (ext2fs_open(path, EXT2_FLAG_RW | EXT2_FLAG_64BITS, 0, 0,
+			unix_io_manager, &fs))
+		return own_repair(path);
 	log_unit = ext2fs_atomic_get_log_unit(fs->super);
 	ext2fs_atomic_clear_feature(fs->super);
 	ext2fs_atomic_set_log_unit(fs->super, 0);
@@ -114,6 +146,7 @@ static void stock_repair(const char *path)
 					  0, 0, unix_io_manager, &fs), 0);
 	ext2fs_atomic_enable(fs, log_unit);
 	CU_ASSERT_EQUAL(ext2fs_close_free(&fs), 0);
+	return 0;
 }
 
 /* Broken in several ways at once; the tree is in the inode or one leaf. */
@@ -162,18 +195,53 @@ static void setup_full_leaf(struct test_img *t, ext2_ino_t *victim,
 	CU_ASSERT_TRUE(test_bad_windows(t->fs, *victim) > 0);
 }
 
-static void crash_sweep(unsigned int blocksize, unsigned long long blocks,
-			unsigned long long unit,
+struct sweep_result {
+	long	total, tried;
+	int	lost, lost_after_fsck, bit_lost;
+	int	own_fsck;	/* primary superblock torn: our e2fsck */
+};
+
+/* Crash at every strideth N of act on copies of base. */
+static void sweep_mode(const char *base, const char *work, ext2_ino_t victim,
+		       ext2_ino_t other, __u64 hv, __u64 ho, long stride,
+		       long (*act)(const char *, ext2_ino_t, long),
+		       struct sweep_result *r)
+{
+	int has_feature, own;
+	long n;
+
+	for (n = 0; n <= r->total; n += stride) {
+		copy_image(base, work);
+		act(work, victim, n);
+		r->tried++;
+		if (!hashes_match(work, victim, hv, other, ho, &has_feature))
+			r->lost++;
+		r->bit_lost += !has_feature;
+		own = stock_repair(work);
+		r->own_fsck += own;
+		if (hashes_match(work, victim, hv, other, ho, &has_feature))
+			continue;
+		r->lost_after_fsck++;
+		if (getenv("E2ATOMIC_CRASH_SUMMARY"))
+			printf("# lost after fsck: crash after write %ld%s\n",
+			       n, own ? " (torn superblock, our e2fsck)" : "");
+	}
+}
+
+static void crash_sweep(const char *name, unsigned int blocksize,
+			unsigned long long blocks, unsigned long long unit,
 			void (*setup)(struct test_img *, ext2_ino_t *,
 				      ext2_ino_t *),
 			long (*act)(const char *, ext2_ino_t, long))
 {
+	static const char *mode_name[2] = { "stop", "torn" };
+	struct sweep_result r;
 	struct test_img t;
 	char base[300], work[300];
 	ext2_ino_t victim, other;
 	__u64 hv, ho;
-	long total, n;
-	int lost = 0, lost_after_fsck = 0, bit_lost = 0, has_feature;
+	long total;
+	int torn;
 
 	CU_ASSERT_EQUAL_FATAL(test_img_make(&t, blocksize, blocks, NULL,
 					    unit), 0);
@@ -187,53 +255,67 @@ static void crash_sweep(unsigned int blocksize, unsigned long long blocks,
 	copy_image(base, work);
 	total = act(work, victim, -1);
 	CU_ASSERT_TRUE_FATAL(total > 5);
-	for (n = 0; n <= total; n += crash_stride()) {
-		copy_image(base, work);
-		act(work, victim, n);
-		if (!hashes_match(work, victim, hv, other, ho, &has_feature))
-			lost++;
-		bit_lost += !has_feature;
-		stock_repair(work);
-		if (!hashes_match(work, victim, hv, other, ho, &has_feature))
-			lost_after_fsck++;
+	for (torn = 0; torn <= 1; torn++) {
+		memset(&r, 0, sizeof(r));
+		r.total = total;
+		crash_io_set_torn(torn);
+		sweep_mode(base, work, victim, other, hv, ho, torn ?
+			   env_stride("E2ATOMIC_CRASH_TORN_STRIDE", 4) :
+			   crash_stride(), act, &r);
+		crash_io_set_torn(0);
+		if (getenv("E2ATOMIC_CRASH_SUMMARY"))
+			printf("| %-44s | %s | %6ld | %6ld | %4d | %4d | %4d "
+			       "| %4d |\n", name, mode_name[torn], r.total,
+			       r.tried, r.lost, r.lost_after_fsck, r.bit_lost,
+			       r.own_fsck);
+		CU_ASSERT_EQUAL(r.lost, 0);
+		CU_ASSERT_EQUAL(r.lost_after_fsck, 0);
+		CU_ASSERT_EQUAL(r.bit_lost, 0);
 	}
-	CU_ASSERT_EQUAL(lost, 0);
-	CU_ASSERT_EQUAL(lost_after_fsck, 0);
-	CU_ASSERT_EQUAL(bit_lost, 0);
 	unlink(work);
 	unlink(base);
 }
 
 static void test_crash_4k(void)
 {
-	crash_sweep(4096, 8192, 65536, setup_shapes, relocate_with_budget);
+	crash_sweep("relocation, 4k blocks",
+		    4096, 8192, 65536,
+		    setup_shapes, relocate_with_budget);
 }
 
 static void test_crash_1k(void)
 {
-	crash_sweep(1024, 8192, 16384, setup_shapes, relocate_with_budget);
+	crash_sweep("relocation, 1k blocks",
+		    1024, 8192, 16384,
+		    setup_shapes, relocate_with_budget);
 }
 
 static void test_crash_full_leaf_4k(void)
 {
-	crash_sweep(4096, 32768, 65536, setup_full_leaf,
-		    relocate_with_budget);
+	crash_sweep("relocation, hole in a full leaf, 4k blocks",
+		    4096, 32768, 65536,
+		    setup_full_leaf, relocate_with_budget);
 }
 
 static void test_crash_full_leaf_1k(void)
 {
-	crash_sweep(1024, 32768, 16384, setup_full_leaf,
-		    relocate_with_budget);
+	crash_sweep("relocation, hole in a full leaf, 1k blocks",
+		    1024, 32768, 16384,
+		    setup_full_leaf, relocate_with_budget);
 }
 
 static void test_crash_evacuate_4k(void)
 {
-	crash_sweep(4096, 8192, 65536, setup_high, evacuate_with_budget);
+	crash_sweep("shrink's evacuation, 4k blocks",
+		    4096, 8192, 65536,
+		    setup_high, evacuate_with_budget);
 }
 
 static void test_crash_evacuate_1k(void)
 {
-	crash_sweep(1024, 16384, 16384, setup_high, evacuate_with_budget);
+	crash_sweep("shrink's evacuation, 1k blocks",
+		    1024, 16384, 16384,
+		    setup_high, evacuate_with_budget);
 }
 
 void add_crash_tests(void)

@@ -161,9 +161,13 @@ __u64 test_bad_windows(ext2_filsys fs, ext2_ino_t ino)
 	return bad;
 }
 
+/* unit_tests [-v] [SUITE]: every suite, or the one named. */
 int main(int argc, char **argv)
 {
 	unsigned int failed;
+	int verbose = argc > 1 && !strcmp(argv[1], "-v");
+	const char *only = argc > 1 + verbose ? argv[1 + verbose] : NULL;
+	CU_pSuite suite = NULL;
 
 	ext2fs_atomic_init();
 	if (CU_initialize_registry() != CUE_SUCCESS)
@@ -178,9 +182,16 @@ int main(int argc, char **argv)
 	add_sbview_tests();
 	add_shrink_tests();
 	add_crash_tests();
-	CU_basic_set_mode(argc > 1 && !strcmp(argv[1], "-v") ?
-			  CU_BRM_VERBOSE : CU_BRM_NORMAL);
-	CU_basic_run_tests();
+	CU_basic_set_mode(verbose ? CU_BRM_VERBOSE : CU_BRM_NORMAL);
+	if (only && !(suite = CU_get_suite(only))) {
+		fprintf(stderr, "unit_tests: no suite %s\n", only);
+		CU_cleanup_registry();
+		return 2;
+	}
+	if (suite)
+		CU_basic_run_suite(suite);
+	else
+		CU_basic_run_tests();
 	failed = CU_get_number_of_tests_failed() +
 		 CU_get_number_of_failures();
 	CU_cleanup_registry();
