@@ -28,15 +28,23 @@ hash_of() {
 	elif [ -e "$1" ]; then sha256sum < "$1" | cut -c1-16; else echo absent; fi
 }
 
+# run_hashed image cmd...: run cmd (output in refuse.out and refuse.err)
+# and set the caller's before, after (image hashes) and rc.
+run_hashed() {
+	local img=$1
+	shift
+	before=$(hash_of "$img")
+	"$@" > refuse.out 2> refuse.err
+	rc=$?
+	after=$(hash_of "$img")
+}
+
 # refuse "what" pattern image cmd...: the command must fail, say
 # pattern on standard error, and leave image (or its absence) as it was.
 refuse() {
 	local what=$1 pattern=$2 img=$3 before after rc
 	shift 3
-	before=$(hash_of "$img")
-	"$@" > refuse.out 2> refuse.err
-	rc=$?
-	after=$(hash_of "$img")
+	run_hashed "$img" "$@"
 	if [ $rc -eq 0 ]; then
 		echo "$what: NOT refused"
 	elif ! grep -q -- "$pattern" refuse.err; then
@@ -109,10 +117,7 @@ verify_files() {
 refuse_said() {
 	local what=$1 pattern=$2 img=$3 before after rc
 	shift 3
-	before=$(hash_of "$img")
-	"$@" > refuse.out 2> refuse.err
-	rc=$?
-	after=$(hash_of "$img")
+	run_hashed "$img" "$@"
 	if ! grep -q -- "$pattern" refuse.err; then
 		echo "$what: NOT refused (exit $rc); it said:"
 		cat refuse.err
