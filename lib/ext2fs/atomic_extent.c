@@ -12,16 +12,20 @@
  * hooking the new node into the parent afterwards (and, for the root,
  * writes the inode with the new depth before the index entry): a crash
  * in between loses the moved entries or leaves a garbage pointer.  The
- * relocator must survive a crash after any single write, so before any
- * insertion it makes room itself, in an order where every intermediate
- * state maps every block:
+ * relocator must survive a crash after any single write, and a torn
+ * write, so before any insertion it makes room itself, copy on write:
+ * new blocks are written first, nothing points to them yet, and one
+ * write of the inode switches the file over.
  *   - root full: write a new block holding all root entries, then
- *     rewrite the inode with a one-entry index root pointing to it (one
- *     write switches over);
- *   - other node full: write a new node holding its upper half, hook
- *     it into the parent (for a moment those entries are in both nodes,
- *     mapping the same blocks; e2fsck drops the copies that lie outside
- *     their index's range), then delete the copies from the old node.
+ *     rewrite the inode with a one-entry index root pointing to it;
+ *   - other node full: write its two halves to two new blocks and each
+ *     node above it, up to the root, to a new block pointing to its new
+ *     child (the parent also gets the upper half's entry), then rewrite
+ *     the root in the inode.  The old path's blocks are freed.
+ * A tree block is never rewritten in place while it grows: a torn
+ * write of one used to leave a block whose checksum did not match, and
+ * stock e2fsck (1.47) clears the whole inode when it must also repair
+ * a child of such a block.
  */
 
 #include <string.h>
@@ -29,6 +33,7 @@
 #include "atomic_int.h"
 
 #define MAX_GROW_STEPS	16
+#define MAX_DEPTH	5	/* ext4's limit on the tree's depth */
 
 errcode_t atomic_tree_open(ext2fs_atomic_alloc_t ac, ext2_ino_t ino,
 			   struct ext2_inode *inode, struct atomic_tree *t)
@@ -198,60 +203,134 @@ static errcode_t push_down_root(struct atomic_tree *t)
 	return atomic_tree_open(t->ac, t->ino, t->inode, t);
 }
 
+/* One node on the path from the root down to the entry for lblk. */
+struct path_node {
+	struct ext2fs_extent	*e;	/* its entries, with room for one more */
+	int			n;	/* how many */
+	int			at;	/* the entry on the path */
+	blk64_t			blk;	/* its block; 0 for the root */
+};
+
+/* Read the nodes at heights h..depth on the path to lblk. */
+static errcode_t read_path(struct atomic_tree *t, int h, int depth,
+			   blk64_t lblk, struct path_node *p, int max)
+{
+	errcode_t retval;
+	int g;
+
+	for (g = depth; g >= h; g--) {
+		retval = node_entries(t, g, lblk, p[g].e, max, &p[g].n);
+		if (retval)
+			return retval;
+		if (!p[g].n)
+			return EXT2_ET_ATOMIC_CORRUPT_MAP;
+		for (p[g].at = 0; p[g].at + 1 < p[g].n &&
+		     p[g].e[p[g].at + 1].e_lblk <= lblk; p[g].at++)
+			;
+		p[g].blk = g == depth ? 0 :
+			p[g + 1].e[p[g + 1].at].e_pblk;
+	}
+	return 0;
+}
+
+/* Write entries as a new tree block at height g; *blk gets its number. */
+static errcode_t write_new_node(struct atomic_tree *t, int g,
+				const struct ext2fs_extent *e, int n,
+				blk64_t *blk)
+{
+	errcode_t retval;
+
+	retval = new_tree_block(t, blk);
+	if (!retval)
+		retval = write_node(t, *blk, g, e, n);
+	return retval;
+}
+
+/* Rewrite the root in the inode with entries e[0..n): the one switch. */
+static errcode_t write_root(struct atomic_tree *t, int depth,
+			    const struct ext2fs_extent *e, int n)
+{
+	struct ext3_extent_header *root =
+		(struct ext3_extent_header *) t->inode->i_block;
+	int i;
+
+	root->eh_entries = ext2fs_cpu_to_le16(n);
+	root->eh_depth = ext2fs_cpu_to_le16(depth);
+	for (i = 0; i < n; i++)
+		encode_entry(root, i, depth == 0, &e[i]);
+	return ext2fs_write_inode(t->fs, t->ino, t->inode);
+}
+
 /*
  * The node at height h holding lblk is full and is not the root, and
- * its parent has room: move its upper half to a new node.
+ * its parent has room: split it, copy on write.  Its two halves go to
+ * two new blocks; each node above it up to the root is rewritten to a
+ * new block with its path entry pointing to the new child (the parent
+ * gets the entry for the upper half too); the inode, written once,
+ * switches the file to the new path.  Until that write the old tree is
+ * untouched, and no tree block is ever written in place, so a torn
+ * write can only hit a block nothing points to.
  */
 static errcode_t split_node(struct atomic_tree *t, int h, blk64_t lblk)
 {
-	struct ext2fs_extent *e = NULL, cur, ix;
-	int n, k, i;
-	blk64_t blk;
+	struct ext3_extent_header *root =
+		(struct ext3_extent_header *) t->inode->i_block;
+	int depth = ext2fs_le16_to_cpu(root->eh_depth);
+	int max = t->fs->blocksize / sizeof(struct ext3_extent) + 1;
+	struct path_node p[MAX_DEPTH + 1];
+	struct ext2fs_extent *buf = NULL, *e, hi_ix;
+	blk64_t lo, hi, child;
 	errcode_t retval;
+	int g, k;
 
-	retval = ext2fs_get_array(t->fs->blocksize / sizeof(struct ext3_extent),
-				  sizeof(*e), &e);
+	if (depth > MAX_DEPTH || h >= depth)
+		return EXT2_ET_ATOMIC_CORRUPT_MAP;
+	retval = ext2fs_get_array((depth + 1) * max, sizeof(*buf), &buf);
 	if (retval)
 		return retval;
-	retval = node_entries(t, h, lblk, e,
-			      t->fs->blocksize / sizeof(struct ext3_extent), &n);
+	for (g = 0; g <= depth; g++)
+		p[g].e = buf + g * max;
+	retval = read_path(t, h, depth, lblk, p, max - 1);
 	if (retval)
 		goto cleanup;
-	k = n / 2;
-	retval = new_tree_block(t, &blk);
+	k = p[h].n / 2;
+	retval = write_new_node(t, h, p[h].e, k, &lo);
 	if (!retval)
-		retval = write_node(t, blk, h, e + k, n - k);
-	if (!retval)
-		retval = ext2fs_write_inode(t->fs, t->ino, t->inode);
+		retval = write_new_node(t, h, p[h].e + k, p[h].n - k, &hi);
 	if (retval)
 		goto cleanup;
-	/* Hook the new node in after the old one. */
-	retval = ext2fs_extent_goto2(t->handle, h + 1, e[0].e_lblk);
-	if (retval)
-		goto cleanup;
-	ix.e_lblk = e[k].e_lblk;
-	ix.e_pblk = blk;
-	ix.e_len = 1;
-	ix.e_flags = 0;
-	retval = ext2fs_extent_insert(t->handle, EXT2_EXTENT_INSERT_AFTER |
-				      EXT2_EXTENT_INSERT_NOSPLIT, &ix);
-	if (retval)
-		goto cleanup;
-	/* Drop the copies from the old node, which now ends at e[k - 1]. */
-	retval = ext2fs_extent_goto2(t->handle, h, e[k - 1].e_lblk);
-	for (i = k; i < n && !retval; i++) {
-		retval = ext2fs_extent_get(t->handle, EXT2_EXTENT_NEXT_SIB,
-					   &cur);
-		if (!retval && cur.e_lblk != e[i].e_lblk)
-			retval = EXT2_ET_ATOMIC_CORRUPT_MAP;
-		if (!retval)
-			retval = ext2fs_extent_delete(t->handle, 0);
-		if (!retval)
-			retval = ext2fs_extent_goto2(t->handle, h,
-						     e[k - 1].e_lblk);
+	hi_ix.e_lblk = p[h].e[k].e_lblk;
+	hi_ix.e_pblk = hi;
+	hi_ix.e_len = 1;
+	hi_ix.e_flags = 0;
+	child = lo;
+	/* The old path's blocks leave with the switch. */
+	for (g = h; g < depth; g++)
+		ext2fs_iblk_sub_blocks(t->fs, t->inode, 1);
+	for (g = h + 1; !retval && g <= depth; g++) {
+		e = p[g].e;
+		e[p[g].at].e_pblk = child;
+		if (g == h + 1) {
+			memmove(e + p[g].at + 2, e + p[g].at + 1,
+				(p[g].n - p[g].at - 1) * sizeof(*e));
+			e[p[g].at + 1] = hi_ix;
+			p[g].n++;
+		}
+		if (g < depth)
+			retval = write_new_node(t, g, e, p[g].n, &child);
+		else
+			retval = write_root(t, depth, e, p[g].n);
 	}
+	if (retval)
+		goto cleanup;
+	/* Switched: the old path is garbage now. */
+	for (g = h; g < depth; g++)
+		ext2fs_atomic_free_blocks(t->ac, p[g].blk, 1);
+	/* The handle's view of the tree is stale now. */
+	atomic_tree_close(t);
+	retval = atomic_tree_open(t->ac, t->ino, t->inode, t);
 cleanup:
-	ext2fs_free_mem(&e);
+	ext2fs_free_mem(&buf);
 	return retval;
 }
 

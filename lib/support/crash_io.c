@@ -10,6 +10,8 @@
  * atomic library's, and e2fsck falls back to a backup superblock then.
  */
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "crash_io.h"
@@ -115,6 +117,9 @@ static errcode_t crash_write_blk64(io_channel channel,
 {
 	long long n = count;
 
+	if (getenv("E2ATOMIC_CRASH_TRACE"))
+		fprintf(stderr, "crash_io: write %ld: block %llu count %d\n",
+			writes + 1, block, count);
 	if (!may_write(&n, -(channel->block_size / 2)))
 		return 0;
 	return io_channel_write_blk64(inner(channel), block, n, data);

@@ -5,6 +5,8 @@
  * torn mode the first write past the budget applies its first half
  * (half its blocks, or half the bytes of a one-block write) before
  * the rest are dropped: a write cut by the power failure.
+ * E2ATOMIC_CRASH_TRACE in the environment prints every write (its
+ * number, block and count) on standard error.
  */
 
 #ifndef E2ATOMIC_CRASH_IO_H
