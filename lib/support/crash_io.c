@@ -1,8 +1,8 @@
 /*
  * crash_io.c --- an I/O manager that stops applying writes after the
- * Nth one (in torn mode, after applying the first half of the next
- * one).  Every write entry point (blocks, discard, zeroout) counts as
- * one write.  Reads and everything else go to the unix manager unchanged.
+ * Nth one (in torn mode, after applying the first k sectors of 512
+ * bytes of the next one).  Every write entry point (blocks, discard,
+ * zeroout) counts as one write; discard and zeroout are never torn.  Reads and everything else go to the unix manager unchanged.
  *
  * It has no write_byte, so libext2fs writes the primary superblock
  * whole (one write) rather than in changed 2-byte pieces, which a
@@ -40,13 +40,14 @@ long crash_io_writes(void)
 #define SPENT	(-2)		/* budget used up, and the tear done */
 
 /*
- * Count a write of *count units (blocks, or bytes when negative, as
- * libext2fs has it; one_block: the count a single block tears to).
- * True if (part of) it reaches the disk; a torn write's *count is cut
- * to its first half.
+ * Count a write of *count units (blocks of bsize bytes, or bytes when
+ * negative, as libext2fs has it).  True if (part of) it reaches the
+ * disk; a torn write's *count becomes its first torn * 512 bytes.
  */
-static int may_write(long long *count, long long one_block)
+static int may_write(long long *count, int bsize)
 {
+	long long bytes = *count < 0 ? -*count : *count * bsize;
+
 	writes++;
 	if (budget == SPENT)
 		return 0;
@@ -59,8 +60,9 @@ static int may_write(long long *count, long long one_block)
 	budget = SPENT;
 	if (!torn)
 		return 0;
-	*count = *count == 1 ? one_block : *count / 2;
-	return *count != 0;
+	if (bytes > torn * 512LL)
+		*count = -(torn * 512LL);
+	return 1;
 }
 
 static io_channel inner(io_channel channel)
@@ -120,7 +122,7 @@ static errcode_t crash_write_blk64(io_channel channel,
 	if (getenv("E2ATOMIC_CRASH_TRACE"))
 		fprintf(stderr, "crash_io: write %ld: block %llu count %d\n",
 			writes + 1, block, count);
-	if (!may_write(&n, -(channel->block_size / 2)))
+	if (!may_write(&n, channel->block_size))
 		return 0;
 	return io_channel_write_blk64(inner(channel), block, n, data);
 }

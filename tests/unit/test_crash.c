@@ -203,6 +203,8 @@ static void setup_full_leaf(struct test_img *t, ext2_ino_t *victim,
 	CU_ASSERT_TRUE(test_bad_windows(t->fs, *victim) > 0);
 }
 
+static int crash_torn_sectors;	/* for the messages */
+
 struct sweep_result {
 	long	total, tried;
 	int	lost;		/* before any repair */
@@ -216,7 +218,8 @@ struct sweep_result {
 static void note_loss(long n, const char *what)
 {
 	if (getenv("E2ATOMIC_CRASH_SUMMARY"))
-		printf("# crash after write %ld: %s\n", n, what);
+		printf("# crash after write %ld (torn after %d sectors): %s\n",
+		       n, crash_torn_sectors, what);
 }
 
 /*
@@ -282,7 +285,7 @@ static void crash_sweep(const char *name, unsigned int blocksize,
 	ext2_ino_t victim, other;
 	__u64 hv, ho;
 	long total;
-	int torn;
+	int torn, k;
 
 	CU_ASSERT_EQUAL_FATAL(test_img_make(&t, blocksize, blocks, NULL,
 					    unit), 0);
@@ -296,13 +299,17 @@ static void crash_sweep(const char *name, unsigned int blocksize,
 	copy_image(base, work);
 	total = act(work, victim, -1);
 	CU_ASSERT_TRUE_FATAL(total > 5);
+	/* Stop, then a tear after each 512-byte sector of a block. */
 	for (torn = 0; torn <= 1; torn++) {
 		memset(&r, 0, sizeof(r));
 		r.total = total;
-		crash_io_set_torn(torn);
-		sweep_mode(base, work, victim, other, hv, ho, torn ?
-			   env_stride("E2ATOMIC_CRASH_TORN_STRIDE", 4) :
-			   crash_stride(), act, &r);
+		for (k = torn; k <= (torn ? (int) blocksize / 512 - 1 : 0); k++) {
+			crash_io_set_torn(k);
+			crash_torn_sectors = k;
+			sweep_mode(base, work, victim, other, hv, ho, torn ?
+				   env_stride("E2ATOMIC_CRASH_TORN_STRIDE", 4) :
+				   crash_stride(), act, &r);
+		}
 		crash_io_set_torn(0);
 		if (getenv("E2ATOMIC_CRASH_SUMMARY"))
 			printf("| %-44s | %s | %6ld | %6ld | %4d | %4d | %4d "
