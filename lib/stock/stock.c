@@ -216,15 +216,38 @@ int stock_run_view(const char *prog, char *const argv[],
 		   stock_line_func func, void *priv, int flags)
 {
 	const char *view = stock_view(argv[0]);
+	const char *old = getenv("LD_PRELOAD");
+	char *saved = NULL, *preload = NULL;
 	int status;
 
 	if (!view)
 		return -1;
-	setenv("LD_PRELOAD", view, 1);
+	/*
+	 * The view goes first: the stock binary takes unix_io_manager by
+	 * copy relocation from the first object defining it.  A preload
+	 * of the caller's (as it would reach a stock tool) stays after it.
+	 */
+	if (old && *old) {
+		saved = strdup(old);
+		preload = malloc(strlen(view) + strlen(old) + 2);
+		if (!saved || !preload) {
+			free(saved);
+			free(preload);
+			fprintf(stderr, "%s: out of memory\n", argv[0]);
+			return -1;
+		}
+		sprintf(preload, "%s:%s", view, old);
+	}
+	setenv("LD_PRELOAD", preload ? preload : view, 1);
 	if (isatty(1))
 		setenv("E2ATOMIC_STDOUT_LINEBUF", "1", 1);
 	status = run(prog, argv, func, priv, flags);
-	unsetenv("LD_PRELOAD");
+	if (saved)
+		setenv("LD_PRELOAD", saved, 1);
+	else
+		unsetenv("LD_PRELOAD");
 	unsetenv("E2ATOMIC_STDOUT_LINEBUF");
+	free(saved);
+	free(preload);
 	return status;
 }

@@ -1,0 +1,259 @@
+/*
+ * crash_preload.c --- an LD_PRELOAD shim that crashes the tools as users
+ * run them: it counts the writes every process of a run makes to one
+ * file (the image) and, past a budget, stops applying them while still
+ * reporting success.  The image is then exactly "the first N writes
+ * applied", as after a power cut (no reordering: the tools' writes are
+ * synchronous pwrites into the page cache of a regular file).
+ *
+ * Environment:
+ *   E2ATOMIC_CRASH_FILE    the image; only writes to its (st_dev,
+ *                          st_ino) count (not stdout, undo files, ...)
+ *   E2ATOMIC_CRASH_BUDGET  writes applied before the crash; -1 (or
+ *                          unset) applies all of them and only counts
+ *   E2ATOMIC_CRASH_TORN    1: the first write past the budget applies
+ *                          its first half (rounded down to 512 bytes,
+ *                          at least 512 when it is bigger than that)
+ *   E2ATOMIC_CRASH_STATE   a file holding struct crash_state (writes 0,
+ *                          handover and handback -1), made by the
+ *                          caller; every process
+ *                          of the run maps it shared, so our front ends
+ *                          and the stock programs they start (whose
+ *                          LD_PRELOAD keeps this shim after the stock
+ *                          view) share one count
+ *
+ * The write entry points are those libext2fs' unix I/O manager imports:
+ * pwrite/pwrite64 (blocks), write after lseek (write_byte) and
+ * fallocate/fallocate64 (discard and zeroout on a regular file), and
+ * ftruncate/ftruncate64 (resize2fs fits an image file to the new size).
+ * fsync and fdatasync pass through.
+ */
+
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The shared state file: 64-bit words in host order. */
+struct crash_state {
+	int64_t	writes;		/* writes to the image so far, all processes */
+	int64_t	handover;	/* writes before the first write of a stock
+				   program (run by our front end), or -1 */
+	int64_t	handback;	/* writes when the last stock program that
+				   wrote ended, or -1 */
+};
+
+static struct crash_state *state;
+static int64_t budget = -1;
+static int torn;
+static dev_t image_dev;
+static ino_t image_ino;
+static int active;
+static int is_stock;	/* a stock program run with the stock view:
+			   1, 2 once it wrote to the image */
+
+static ssize_t (*real_pwrite)(int, const void *, size_t, off_t);
+static ssize_t (*real_pwrite64)(int, const void *, size_t, off64_t);
+static ssize_t (*real_write)(int, const void *, size_t);
+static int (*real_fallocate)(int, int, off_t, off_t);
+static int (*real_fallocate64)(int, int, off64_t, off64_t);
+static int (*real_ftruncate)(int, off_t);
+static int (*real_ftruncate64)(int, off64_t);
+
+__attribute__((constructor))
+static void crash_init(void)
+{
+	const char *file = getenv("E2ATOMIC_CRASH_FILE");
+	const char *statef = getenv("E2ATOMIC_CRASH_STATE");
+	const char *b = getenv("E2ATOMIC_CRASH_BUDGET");
+	const char *t = getenv("E2ATOMIC_CRASH_TORN");
+	struct stat st;
+	void *map;
+	int fd;
+
+	real_pwrite = dlsym(RTLD_NEXT, "pwrite");
+	real_pwrite64 = dlsym(RTLD_NEXT, "pwrite64");
+	real_write = dlsym(RTLD_NEXT, "write");
+	real_fallocate = dlsym(RTLD_NEXT, "fallocate");
+	real_fallocate64 = dlsym(RTLD_NEXT, "fallocate64");
+	real_ftruncate = dlsym(RTLD_NEXT, "ftruncate");
+	real_ftruncate64 = dlsym(RTLD_NEXT, "ftruncate64");
+	if (!file || !statef || stat(file, &st) < 0)
+		return;
+	fd = open(statef, O_RDWR);
+	if (fd < 0)
+		return;
+	map = mmap(NULL, sizeof(*state), PROT_READ | PROT_WRITE, MAP_SHARED,
+		   fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		return;
+	state = map;
+	image_dev = st.st_dev;
+	image_ino = st.st_ino;
+	budget = b ? strtoll(b, NULL, 0) : -1;
+	torn = t && *t == '1';
+	active = 1;
+	/*
+	 * Our front ends preload the stock view into the stock programs
+	 * they run (lib/stock/stock.c): its presence marks the stock phase
+	 * of the run, which the sweep reports.
+	 */
+	if (dlsym(RTLD_DEFAULT, "stockview_set_real"))
+		is_stock = 1;
+}
+
+/* A stock program that wrote ends: our front end takes over again. */
+__attribute__((destructor))
+static void crash_fini(void)
+{
+	if (is_stock > 1)
+		__atomic_store_n(&state->handback,
+				 __atomic_load_n(&state->writes,
+						 __ATOMIC_SEQ_CST),
+				 __ATOMIC_SEQ_CST);
+}
+
+static int is_image(int fd)
+{
+	struct stat st;
+
+	return active && fstat(fd, &st) == 0 && st.st_dev == image_dev &&
+	       st.st_ino == image_ino;
+}
+
+enum verdict { APPLY, TEAR, DROP };
+
+/* Count one write to fd (if it is the image) and say what to do. */
+static enum verdict judge(int fd)
+{
+	int64_t n;
+
+	if (!is_image(fd))
+		return APPLY;
+	n = __atomic_fetch_add(&state->writes, 1, __ATOMIC_SEQ_CST);
+	if (is_stock == 1) {
+		int64_t none = -1;
+
+		is_stock = 2;
+		__atomic_compare_exchange_n(&state->handover, &none, n, 0,
+					    __ATOMIC_SEQ_CST,
+					    __ATOMIC_SEQ_CST);
+	}
+	if (budget < 0 || n < budget)
+		return APPLY;
+	if (n == budget && torn)
+		return TEAR;
+	return DROP;
+}
+
+/* The bytes of a torn write of len bytes that reach the disk. */
+static size_t torn_len(size_t len)
+{
+	size_t half = (len / 2) & ~(size_t) 511;
+
+	if (len > 512 && half < 512)
+		half = 512;
+	return half;
+}
+
+ssize_t pwrite64(int fd, const void *buf, size_t len, off64_t off)
+{
+	switch (judge(fd)) {
+	case TEAR:
+		if (real_pwrite64(fd, buf, torn_len(len), off) < 0)
+			return -1;
+		return len;
+	case DROP:
+		return len;
+	default:
+		return real_pwrite64(fd, buf, len, off);
+	}
+}
+
+ssize_t pwrite(int fd, const void *buf, size_t len, off_t off)
+{
+	switch (judge(fd)) {
+	case TEAR:
+		if (real_pwrite(fd, buf, torn_len(len), off) < 0)
+			return -1;
+		return len;
+	case DROP:
+		return len;
+	default:
+		return real_pwrite(fd, buf, len, off);
+	}
+}
+
+/*
+ * write after lseek (libext2fs' write_byte): a dropped or torn write
+ * still moves the file offset past the whole buffer, as a real one does.
+ */
+ssize_t write(int fd, const void *buf, size_t len)
+{
+	size_t done;
+
+	switch (judge(fd)) {
+	case TEAR:
+		done = torn_len(len);
+		if (done && real_write(fd, buf, done) < 0)
+			return -1;
+		lseek(fd, len - done, SEEK_CUR);
+		return len;
+	case DROP:
+		lseek(fd, len, SEEK_CUR);
+		return len;
+	default:
+		return real_write(fd, buf, len);
+	}
+}
+
+/* fallocate (punch, zero range): a torn one covers the first half. */
+int fallocate64(int fd, int mode, off64_t off, off64_t len)
+{
+	switch (judge(fd)) {
+	case TEAR:
+		len = torn_len(len);
+		return len ? real_fallocate64(fd, mode, off, len) : 0;
+	case DROP:
+		return 0;
+	default:
+		return real_fallocate64(fd, mode, off, len);
+	}
+}
+
+int fallocate(int fd, int mode, off_t off, off_t len)
+{
+	switch (judge(fd)) {
+	case TEAR:
+		len = torn_len(len);
+		return len ? real_fallocate(fd, mode, off, len) : 0;
+	case DROP:
+		return 0;
+	default:
+		return real_fallocate(fd, mode, off, len);
+	}
+}
+
+/*
+ * ftruncate changes the image too (resize2fs shrinks an image file at
+ * its end): it counts, and is dropped past the budget.  It cannot be
+ * torn; a torn one is dropped.
+ */
+int ftruncate64(int fd, off64_t len)
+{
+	if (judge(fd) != APPLY)
+		return 0;
+	return real_ftruncate64(fd, len);
+}
+
+int ftruncate(int fd, off_t len)
+{
+	if (judge(fd) != APPLY)
+		return 0;
+	return real_ftruncate(fd, len);
+}
