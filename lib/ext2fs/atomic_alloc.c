@@ -11,19 +11,28 @@
  * "meta", every group's metadata (belt and braces: the block bitmap
  * already marks it, unless it is damaged), and "freed", every block
  * freed through the allocator, which must not be reused while the old
- * mapping of a moved window may still be what is on disk.
+ * mapping of a moved window may still be what is on disk.  Extent tree
+ * blocks freed by a copy-on-write switch are the exception: once a
+ * flush has put the switch on the device nothing on disk points to
+ * them, so every TREE_BATCH of them the allocator flushes and takes
+ * them back (a long repair would otherwise eat a new block per changed
+ * leaf).
  */
 
 #include <errno.h>
 #include <stdlib.h>
 
-#include "ext2fs_atomic.h"
+#include "atomic_int.h"
+
+#define TREE_BATCH	64
 
 struct ext2fs_atomic_alloc {
 	ext2_filsys		fs;
 	blk64_t			unit;
 	ext2fs_block_bitmap	meta;
 	ext2fs_block_bitmap	freed;
+	blk64_t			tree[TREE_BATCH];	/* freed tree blocks */
+	int			nr_tree;		/* waiting for a flush */
 };
 
 static blk64_t round_up(blk64_t blk, blk64_t unit)
@@ -222,6 +231,27 @@ void ext2fs_atomic_free_blocks(ext2fs_atomic_alloc_t ac, blk64_t blk,
 	for (; blk < end; blk += EXT2FS_CLUSTER_RATIO(fs))
 		if (ext2fs_test_block_bitmap2(fs->block_map, blk))
 			ext2fs_block_alloc_stats2(fs, blk, -1);
+}
+
+/*
+ * A tree block the file no longer points to (see the header comment).
+ */
+errcode_t atomic_free_tree_block(ext2fs_atomic_alloc_t ac, blk64_t blk)
+{
+	errcode_t retval;
+	int i;
+
+	ext2fs_atomic_free_blocks(ac, blk, 1);
+	ac->tree[ac->nr_tree++] = blk;
+	if (ac->nr_tree < TREE_BATCH)
+		return 0;
+	retval = io_channel_flush(ac->fs->io);
+	if (retval)
+		return retval;
+	for (i = 0; i < ac->nr_tree; i++)
+		ext2fs_unmark_block_bitmap2(ac->freed, ac->tree[i]);
+	ac->nr_tree = 0;
+	return 0;
 }
 
 /* Does [blk, blk + len) touch any group's metadata? */

@@ -1,5 +1,5 @@
 /*
- * atomic_extent.c --- extent tree walks and crash-safe tree growth.
+ * atomic_extent.c --- extent tree walks and copy-on-write tree changes.
  *
  * Walks.  After ext2fs_extent_goto(), libext2fs 1.47 has not marked the
  * index levels above the leaf as visited, so the first
@@ -8,31 +8,26 @@
  * skips what it has already seen (extents come in strictly increasing
  * logical order), which also repairs the visit marks.
  *
- * Growth.  libext2fs splits a full node by shrinking it first and
- * hooking the new node into the parent afterwards (and, for the root,
- * writes the inode with the new depth before the index entry): a crash
- * in between loses the moved entries or leaves a garbage pointer.  The
- * relocator must survive a crash after any single write, and a torn
- * write, so before any insertion it makes room itself, copy on write:
- * new blocks are written first, nothing points to them yet, and one
- * write of the inode switches the file over.
- *   - root full: write a new block holding all root entries, then
- *     rewrite the inode with a one-entry index root pointing to it;
- *   - other node full: write its two halves to two new blocks and each
- *     node above it, up to the root, to a new block pointing to its new
- *     child (the parent also gets the upper half's entry), then rewrite
- *     the root in the inode.  The old path's blocks are freed.
- * A tree block is never rewritten in place while it grows: a torn
- * write of one used to leave a block whose checksum did not match, and
- * stock e2fsck (1.47) clears the whole inode when it must also repair
- * a child of such a block.
+ * Changes.  libext2fs changes a tree in place: an insertion shifts the
+ * entries of a leaf and splits a full node by shrinking it before
+ * hooking the new node in.  A crash between two of its writes, or a
+ * write torn at a sector boundary (the block's checksum is in its
+ * tail), can lose entries or leave two nodes claiming the same ones,
+ * and stock e2fsck 1.47 then clears the whole inode.  So the library
+ * never changes a tree block in place: atomic_set_range() rebuilds
+ * each leaf it changes in memory, writes it (split over more blocks if
+ * it overflows) and every node above it to new blocks, and switches
+ * the file over with one write of the inode, where the root lives; the
+ * old path's blocks are freed afterwards (reused only after a flush,
+ * atomic_alloc.c).  A torn write can then only
+ * hit a block nothing points to yet, or the inode, whose 256 bytes lie
+ * in one sector-aligned piece of its inode table block.
  */
 
 #include <string.h>
 
 #include "atomic_int.h"
 
-#define MAX_GROW_STEPS	16
 #define MAX_DEPTH	5	/* ext4's limit on the tree's depth */
 
 errcode_t atomic_tree_open(ext2fs_atomic_alloc_t ac, ext2_ino_t ino,
@@ -94,6 +89,13 @@ errcode_t atomic_seek_extent(struct atomic_tree *t, blk64_t lblk,
 	return 0;
 }
 
+/* Entries one tree block holds. */
+static int block_max(ext2_filsys fs)
+{
+	return (fs->blocksize - sizeof(struct ext3_extent_header)) /
+		sizeof(struct ext3_extent);
+}
+
 /* Put one entry, leaf or index, in on-disk form at slot i of a node. */
 static void encode_entry(struct ext3_extent_header *eh, int i, int is_leaf,
 			 const struct ext2fs_extent *e)
@@ -132,8 +134,7 @@ static errcode_t write_node(struct atomic_tree *t, blk64_t blk, int depth,
 		return retval;
 	eh->eh_magic = ext2fs_cpu_to_le16(EXT3_EXT_MAGIC);
 	eh->eh_entries = ext2fs_cpu_to_le16(n);
-	eh->eh_max = ext2fs_cpu_to_le16((fs->blocksize - sizeof(*eh)) /
-					sizeof(struct ext3_extent));
+	eh->eh_max = ext2fs_cpu_to_le16(block_max(fs));
 	eh->eh_depth = ext2fs_cpu_to_le16(depth);
 	for (i = 0; i < n; i++)
 		encode_entry(eh, i, depth == 0, &e[i]);
@@ -173,251 +174,313 @@ static errcode_t node_entries(struct atomic_tree *t, int h, blk64_t lblk,
 	return retval == EXT2_ET_EXTENT_NO_NEXT ? 0 : retval;
 }
 
-/* The root is full: move all its entries one level down (one switch). */
-static errcode_t push_down_root(struct atomic_tree *t)
-{
-	struct ext3_extent_header *root =
-		(struct ext3_extent_header *) t->inode->i_block;
-	struct ext2fs_extent e[4], ix;
-	int n, depth = ext2fs_le16_to_cpu(root->eh_depth);
-	blk64_t blk;
-	errcode_t retval;
+/* A growable list of entries of one level. */
+struct elist {
+	struct ext2fs_extent	*e;
+	int			n;
+	int			alloc;
+};
 
-	retval = node_entries(t, depth, 0, e, 4, &n);
-	if (!retval)
-		retval = new_tree_block(t, &blk);
-	if (!retval)
-		retval = write_node(t, blk, depth, e, n);
-	if (retval)
-		return retval;
-	ix.e_lblk = n ? e[0].e_lblk : 0;
-	ix.e_pblk = blk;
-	root->eh_entries = ext2fs_cpu_to_le16(1);
-	root->eh_depth = ext2fs_cpu_to_le16(depth + 1);
-	encode_entry(root, 0, 0, &ix);
-	retval = ext2fs_write_inode(t->fs, t->ino, t->inode);
-	if (retval)
-		return retval;
-	/* The handle's view of the root is stale now. */
-	atomic_tree_close(t);
-	return atomic_tree_open(t->ac, t->ino, t->inode, t);
+static errcode_t elist_push(struct elist *l, const struct ext2fs_extent *x)
+{
+	errcode_t retval;
+	int n;
+
+	if (l->n == l->alloc) {
+		n = l->alloc ? l->alloc * 2 : 64;
+		retval = ext2fs_resize_mem(l->alloc * sizeof(*x),
+					   n * sizeof(*x), &l->e);
+		if (retval)
+			return retval;
+		l->alloc = n;
+	}
+	l->e[l->n++] = *x;
+	return 0;
 }
 
-/* One node on the path from the root down to the entry for lblk. */
+/* One node on the path from the root down to the leaf holding lblk. */
 struct path_node {
-	struct ext2fs_extent	*e;	/* its entries, with room for one more */
+	struct ext2fs_extent	*e;	/* its entries */
 	int			n;	/* how many */
 	int			at;	/* the entry on the path */
 	blk64_t			blk;	/* its block; 0 for the root */
 };
 
-/* Read the nodes at heights h..depth on the path to lblk. */
-static errcode_t read_path(struct atomic_tree *t, int h, int depth,
-			   blk64_t lblk, struct path_node *p, int max)
+/* Read the nodes on the path to lblk, root (height depth) to leaf. */
+static errcode_t read_path(struct atomic_tree *t, int depth, blk64_t lblk,
+			   struct path_node *p, int max)
 {
+	struct ext3_extent_header *root =
+		(struct ext3_extent_header *) t->inode->i_block;
 	errcode_t retval;
 	int g;
 
-	for (g = depth; g >= h; g--) {
+	for (g = depth; g >= 0; g--) {
+		p[g].n = 0;
+		p[g].at = 0;
+		p[g].blk = g == depth ? 0 : p[g + 1].e[p[g + 1].at].e_pblk;
+		if (g == depth && !root->eh_entries) {
+			if (depth)
+				return EXT2_ET_ATOMIC_CORRUPT_MAP;
+			break;		/* an empty tree */
+		}
 		retval = node_entries(t, g, lblk, p[g].e, max, &p[g].n);
 		if (retval)
 			return retval;
 		if (!p[g].n)
 			return EXT2_ET_ATOMIC_CORRUPT_MAP;
-		for (p[g].at = 0; p[g].at + 1 < p[g].n &&
-		     p[g].e[p[g].at + 1].e_lblk <= lblk; p[g].at++)
-			;
-		p[g].blk = g == depth ? 0 :
-			p[g + 1].e[p[g + 1].at].e_pblk;
+		while (p[g].at + 1 < p[g].n &&
+		       p[g].e[p[g].at + 1].e_lblk <= lblk)
+			p[g].at++;
 	}
 	return 0;
 }
 
-/* Write entries as a new tree block at height g; *blk gets its number. */
-static errcode_t write_new_node(struct atomic_tree *t, int g,
-				const struct ext2fs_extent *e, int n,
-				blk64_t *blk)
+/* The first logical block after the leaf of the path (2^32: none). */
+static blk64_t leaf_end(const struct path_node *p, int depth)
 {
-	errcode_t retval;
+	blk64_t end = 1ULL << 32;
+	int g;
 
-	retval = new_tree_block(t, blk);
-	if (!retval)
-		retval = write_node(t, *blk, g, e, n);
+	for (g = 1; g <= depth; g++)
+		if (p[g].at + 1 < p[g].n && p[g].e[p[g].at + 1].e_lblk < end)
+			end = p[g].e[p[g].at + 1].e_lblk;
+	return end;
+}
+
+static int ext_uninit(const struct ext2fs_extent *e)
+{
+	return !!(e->e_flags & EXT2_EXTENT_FLAGS_UNINIT);
+}
+
+/* Can b be folded into a, its logical and physical successor? */
+static int mergeable(const struct ext2fs_extent *a,
+		     const struct ext2fs_extent *b)
+{
+	__u32 max = ext_uninit(a) ? EXT_UNINIT_MAX_LEN : EXT_INIT_MAX_LEN;
+
+	return a->e_lblk + a->e_len == b->e_lblk &&
+	       a->e_pblk + a->e_len == b->e_pblk &&
+	       ext_uninit(a) == ext_uninit(b) &&
+	       (blk64_t) a->e_len + b->e_len <= max;
+}
+
+/* Append [lblk, end) of x to out, merged into its last entry if it can. */
+static errcode_t push_piece(struct elist *out, const struct ext2fs_extent *x,
+			    blk64_t lblk, blk64_t end)
+{
+	struct ext2fs_extent piece = *x;
+
+	if (lblk >= end)
+		return 0;
+	piece.e_pblk = x->e_pblk + (lblk - x->e_lblk);
+	piece.e_lblk = lblk;
+	piece.e_len = end - lblk;
+	piece.e_flags &= EXT2_EXTENT_FLAGS_UNINIT;
+	if (out->n && mergeable(&out->e[out->n - 1], &piece)) {
+		out->e[out->n - 1].e_len += piece.e_len;
+		return 0;
+	}
+	return elist_push(out, &piece);
+}
+
+/*
+ * The leaf's entries with [a, b) replaced by the parts of e[0..n) that
+ * lie in it.
+ */
+static errcode_t leaf_edit(const struct path_node *leaf, blk64_t a,
+			   blk64_t b, const struct ext2fs_extent *e, int n,
+			   struct elist *out)
+{
+	const struct ext2fs_extent *x;
+	errcode_t retval = 0;
+	blk64_t end;
+	int i;
+
+	for (i = 0; i < leaf->n && !retval; i++) {
+		x = &leaf->e[i];
+		end = x->e_lblk + x->e_len;
+		retval = push_piece(out, x, x->e_lblk, end < a ? end : a);
+	}
+	for (i = 0; i < n && !retval; i++) {
+		end = e[i].e_lblk + e[i].e_len;
+		retval = push_piece(out, &e[i],
+				    e[i].e_lblk > a ? e[i].e_lblk : a,
+				    end < b ? end : b);
+	}
+	for (i = 0; i < leaf->n && !retval; i++) {
+		x = &leaf->e[i];
+		retval = push_piece(out, x, x->e_lblk > b ? x->e_lblk : b,
+				    x->e_lblk + x->e_len);
+	}
 	return retval;
 }
 
-/* Rewrite the root in the inode with entries e[0..n): the one switch. */
+static int same_entries(const struct elist *l, const struct path_node *p)
+{
+	int i;
+
+	if (l->n != p->n)
+		return 0;
+	for (i = 0; i < l->n; i++)
+		if (l->e[i].e_lblk != p->e[i].e_lblk ||
+		    l->e[i].e_pblk != p->e[i].e_pblk ||
+		    l->e[i].e_len != p->e[i].e_len ||
+		    ext_uninit(&l->e[i]) != ext_uninit(&p->e[i]))
+			return 0;
+	return 1;
+}
+
+/*
+ * Write the entries of cur, at height g, to as many new blocks as they
+ * need, and make cur the list of index entries pointing at them.
+ */
+static errcode_t write_level(struct atomic_tree *t, int g, struct elist *cur)
+{
+	struct elist up = { NULL, 0, 0 };
+	struct ext2fs_extent ix;
+	int bmax = block_max(t->fs), k, i, first, cnt;
+	errcode_t retval = 0;
+
+	k = (cur->n + bmax - 1) / bmax;
+	for (i = 0, first = 0; i < k && !retval; i++, first += cnt) {
+		cnt = cur->n / k + (i < cur->n % k);
+		memset(&ix, 0, sizeof(ix));
+		ix.e_lblk = cur->e[first].e_lblk;
+		retval = new_tree_block(t, &ix.e_pblk);
+		if (!retval)
+			retval = write_node(t, ix.e_pblk, g, cur->e + first,
+					    cnt);
+		if (!retval)
+			retval = elist_push(&up, &ix);
+	}
+	ext2fs_free_mem(&cur->e);
+	*cur = up;
+	return retval;
+}
+
+/* Rewrite the root in the inode with the entries of l: the one switch. */
 static errcode_t write_root(struct atomic_tree *t, int depth,
-			    const struct ext2fs_extent *e, int n)
+			    const struct elist *l)
 {
 	struct ext3_extent_header *root =
 		(struct ext3_extent_header *) t->inode->i_block;
 	int i;
 
-	root->eh_entries = ext2fs_cpu_to_le16(n);
-	root->eh_depth = ext2fs_cpu_to_le16(depth);
-	for (i = 0; i < n; i++)
-		encode_entry(root, i, depth == 0, &e[i]);
+	root->eh_entries = ext2fs_cpu_to_le16(l->n);
+	root->eh_depth = ext2fs_cpu_to_le16(l->n ? depth : 0);
+	for (i = 0; i < l->n; i++)
+		encode_entry(root, i, depth == 0, &l->e[i]);
 	return ext2fs_write_inode(t->fs, t->ino, t->inode);
 }
 
 /*
- * The node at height h holding lblk is full and is not the root, and
- * its parent has room: split it, copy on write.  Its two halves go to
- * two new blocks; each node above it up to the root is rewritten to a
- * new block with its path entry pointing to the new child (the parent
- * gets the entry for the upper half too); the inode, written once,
- * switches the file to the new path.  Until that write the old tree is
- * untouched, and no tree block is ever written in place, so a torn
- * write can only hit a block nothing points to.
+ * Replace the leaf of path p by the entries of cur, copy on write: the
+ * new leaf (or leaves, when they do not fit one block) and every node
+ * above it go to new blocks, each parent with its path entry replaced
+ * by the entries of its new children; the root, in the inode, is
+ * written last, growing a level when it overflows.  Only that inode
+ * write makes the file see the change.  Then the old path's blocks are
+ * freed.
  */
-static errcode_t split_node(struct atomic_tree *t, int h, blk64_t lblk)
+static errcode_t cow_path(struct atomic_tree *t, struct path_node *p,
+			  int depth, struct elist *cur)
 {
-	struct ext3_extent_header *root =
-		(struct ext3_extent_header *) t->inode->i_block;
-	int depth = ext2fs_le16_to_cpu(root->eh_depth);
-	int max = t->fs->blocksize / sizeof(struct ext3_extent) + 1;
-	struct path_node p[MAX_DEPTH + 1];
-	struct ext2fs_extent *buf = NULL, *e, hi_ix;
-	blk64_t lo, hi, child;
-	errcode_t retval;
-	int g, k;
+	struct elist parent = { NULL, 0, 0 };
+	errcode_t retval = 0;
+	blk64_t lblk;
+	int g, i, j;
 
-	if (depth > MAX_DEPTH || h >= depth)
-		return EXT2_ET_ATOMIC_CORRUPT_MAP;
-	retval = ext2fs_get_array((depth + 1) * max, sizeof(*buf), &buf);
-	if (retval)
-		return retval;
-	for (g = 0; g <= depth; g++)
-		p[g].e = buf + g * max;
-	retval = read_path(t, h, depth, lblk, p, max - 1);
-	if (retval)
-		goto cleanup;
-	k = p[h].n / 2;
-	retval = write_new_node(t, h, p[h].e, k, &lo);
-	if (!retval)
-		retval = write_new_node(t, h, p[h].e + k, p[h].n - k, &hi);
-	if (retval)
-		goto cleanup;
-	hi_ix.e_lblk = p[h].e[k].e_lblk;
-	hi_ix.e_pblk = hi;
-	hi_ix.e_len = 1;
-	hi_ix.e_flags = 0;
-	child = lo;
-	/* The old path's blocks leave with the switch. */
-	for (g = h; g < depth; g++)
-		ext2fs_iblk_sub_blocks(t->fs, t->inode, 1);
-	for (g = h + 1; !retval && g <= depth; g++) {
-		e = p[g].e;
-		e[p[g].at].e_pblk = child;
-		if (g == h + 1) {
-			memmove(e + p[g].at + 2, e + p[g].at + 1,
-				(p[g].n - p[g].at - 1) * sizeof(*e));
-			e[p[g].at + 1] = hi_ix;
-			p[g].n++;
+	for (g = 0; g < depth && !retval; g++) {
+		lblk = p[g + 1].e[p[g + 1].at].e_lblk;
+		retval = write_level(t, g, cur);
+		if (retval)
+			break;
+		if (cur->n && cur->e[0].e_lblk > lblk)
+			cur->e[0].e_lblk = lblk;	/* keep its range */
+		parent.n = 0;
+		for (i = 0; i < p[g + 1].n && !retval; i++) {
+			if (i != p[g + 1].at) {
+				retval = elist_push(&parent, &p[g + 1].e[i]);
+				continue;
+			}
+			for (j = 0; j < cur->n && !retval; j++)
+				retval = elist_push(&parent, &cur->e[j]);
 		}
-		if (g < depth)
-			retval = write_new_node(t, g, e, p[g].n, &child);
+		if (retval)
+			break;
+		ext2fs_free_mem(&cur->e);
+		*cur = parent;
+		memset(&parent, 0, sizeof(parent));
+	}
+	while (!retval && cur->n > 4) {		/* the root overflows */
+		if (++depth > MAX_DEPTH)
+			retval = EXT2_ET_CANT_INSERT_EXTENT;
 		else
-			retval = write_root(t, depth, e, p[g].n);
+			retval = write_level(t, depth - 1, cur);
 	}
 	if (retval)
 		goto cleanup;
-	/* Switched: the old path is garbage now. */
-	for (g = h; g < depth; g++)
-		ext2fs_atomic_free_blocks(t->ac, p[g].blk, 1);
+	for (g = 0; p[g].blk; g++)
+		ext2fs_iblk_sub_blocks(t->fs, t->inode, 1);
+	retval = write_root(t, depth, cur);
+	if (retval)
+		goto cleanup;
+	for (g = 0; p[g].blk && !retval; g++)
+		retval = atomic_free_tree_block(t->ac, p[g].blk);
+	if (retval)
+		goto cleanup;
 	/* The handle's view of the tree is stale now. */
 	atomic_tree_close(t);
 	retval = atomic_tree_open(t->ac, t->ino, t->inode, t);
 cleanup:
-	ext2fs_free_mem(&buf);
+	ext2fs_free_mem(&parent.e);
 	return retval;
 }
 
-/* Free entries of the node at height h holding lblk; is it the root? */
-static errcode_t node_room(struct atomic_tree *t, int h, blk64_t lblk,
-			   int *room, int *is_root)
+/*
+ * Make [l0, l1) map exactly to the extents e[0..n) (in logical order,
+ * inside the range, each at most one extent long; holes allowed), copy
+ * on write, one leaf at a time.  Between two leaves the file maps the
+ * new blocks for the part already switched and the old ones for the
+ * rest: the caller keeps both copies until the end.
+ */
+errcode_t atomic_set_range(struct atomic_tree *t, blk64_t l0, blk64_t l1,
+			   const struct ext2fs_extent *e, int n)
 {
-	struct ext2_extent_info info;
+	struct ext3_extent_header *root =
+		(struct ext3_extent_header *) t->inode->i_block;
+	struct path_node p[MAX_DEPTH + 1];
+	struct ext2fs_extent *buf = NULL;
+	struct elist out = { NULL, 0, 0 };
+	int max = block_max(t->fs), depth, g;
+	blk64_t pos = l0, b;
 	errcode_t retval;
 
-	retval = ext2fs_extent_goto2(t->handle, h, lblk);
-	if (retval == EXT2_ET_EXTENT_NOT_FOUND &&
-	    ext2fs_extent_get_info(t->handle, &info) == 0 &&
-	    info.num_entries == 0) {
-		*room = info.max_entries;	/* empty tree */
-		*is_root = 1;
-		return 0;
-	}
-	if (retval && retval != EXT2_ET_EXTENT_NOT_FOUND)
-		return retval;
-	retval = ext2fs_extent_get_info(t->handle, &info);
+	retval = ext2fs_get_array((MAX_DEPTH + 1) * max, sizeof(*buf), &buf);
 	if (retval)
 		return retval;
-	*room = info.max_entries - info.num_entries;
-	*is_root = info.curr_level == 0;
-	return 0;
-}
-
-/*
- * Make sure one more entry fits in the leaf that holds lblk, growing
- * the tree safely if needed.
- */
-errcode_t atomic_reserve_slot(struct atomic_tree *t, blk64_t lblk)
-{
-	struct ext2_extent_info info;
-	int step, h, room, is_root;
-	errcode_t retval;
-
-	for (step = 0; step < MAX_GROW_STEPS; step++) {
-		/* Find the lowest level, from the leaf up, with room. */
-		for (h = 0; ; h++) {
-			retval = node_room(t, h, lblk, &room, &is_root);
-			if (retval)
-				return retval;
-			if (room > 0 || is_root)
-				break;
-		}
-		if (h == 0 && room > 0)
-			return 0;
-		if (room == 0)
-			retval = push_down_root(t);
-		else
-			retval = split_node(t, h - 1, lblk);
+	for (g = 0; g <= MAX_DEPTH; g++)
+		p[g].e = buf + g * max;
+	while (pos < l1) {
+		depth = ext2fs_le16_to_cpu(root->eh_depth);
+		retval = depth > MAX_DEPTH ? EXT2_ET_ATOMIC_CORRUPT_MAP :
+			 read_path(t, depth, pos, p, max);
 		if (retval)
-			return retval;
+			break;
+		b = leaf_end(p, depth);
+		if (b > l1 || b <= pos)
+			b = l1;
+		out.n = 0;
+		retval = leaf_edit(&p[0], pos, b, e, n, &out);
+		if (!retval && !same_entries(&out, &p[0]))
+			retval = cow_path(t, p, depth, &out);
+		if (retval)
+			break;
+		pos = b;
 	}
-	retval = ext2fs_extent_get_info(t->handle, &info);
-	return retval ? retval : EXT2_ET_CANT_INSERT_EXTENT;
-}
-
-/*
- * Insert ext, whose logical range must be wholly unmapped, at its place
- * in the tree: before the first extent after it, or after the last one.
- */
-errcode_t atomic_insert_extent(struct atomic_tree *t,
-			       struct ext2fs_extent *ext)
-{
-	struct ext2fs_extent cur;
-	errcode_t retval;
-	int flags = 0;
-
-	retval = atomic_reserve_slot(t, ext->e_lblk);
-	if (retval)
-		return retval;
-	retval = atomic_seek_extent(t, ext->e_lblk, &cur);
-	if (!retval && cur.e_lblk < ext->e_lblk + ext->e_len)
-		return EXT2_ET_ATOMIC_BAD_RANGE;
-	if (retval == EXT2_ET_EXTENT_NO_NEXT) {
-		if (!ext2fs_extent_get(t->handle, EXT2_EXTENT_LAST_LEAF, &cur))
-			flags = EXT2_EXTENT_INSERT_AFTER;
-	} else if (retval) {
-		return retval;
-	}
-	retval = ext2fs_extent_insert(t->handle,
-				      flags | EXT2_EXTENT_INSERT_NOSPLIT, ext);
-	if (!retval)
-		retval = ext2fs_extent_fix_parents(t->handle);
+	ext2fs_free_mem(&out.e);
+	ext2fs_free_mem(&buf);
 	return retval;
 }
 
@@ -428,21 +491,27 @@ errcode_t atomic_insert_extent(struct atomic_tree *t,
 errcode_t atomic_map_range(struct atomic_tree *t, blk64_t lblk,
 			   blk64_t pblk, blk64_t len, int uninit)
 {
-	struct ext2fs_extent ext;
-	blk64_t max = uninit ? EXT_UNINIT_MAX_LEN : EXT_INIT_MAX_LEN, n;
-	errcode_t retval = 0;
+	struct elist l = { NULL, 0, 0 };
+	struct ext2fs_extent ext, cur;
+	blk64_t max = uninit ? EXT_UNINIT_MAX_LEN : EXT_INIT_MAX_LEN, off;
+	errcode_t retval;
 
-	while (len && !retval) {
-		n = len < max ? len : max;
-		ext.e_lblk = lblk;
-		ext.e_pblk = pblk;
-		ext.e_len = n;
+	retval = atomic_seek_extent(t, lblk, &cur);
+	if (!retval && cur.e_lblk < lblk + len)
+		return EXT2_ET_ATOMIC_BAD_RANGE;
+	if (retval && retval != EXT2_ET_EXTENT_NO_NEXT)
+		return retval;
+	retval = 0;
+	for (off = 0; off < len && !retval; off += ext.e_len) {
+		ext.e_lblk = lblk + off;
+		ext.e_pblk = pblk + off;
+		ext.e_len = len - off < max ? len - off : max;
 		ext.e_flags = uninit ? EXT2_EXTENT_FLAGS_UNINIT : 0;
-		retval = atomic_insert_extent(t, &ext);
-		lblk += n;
-		pblk += n;
-		len -= n;
+		retval = elist_push(&l, &ext);
 	}
+	if (!retval)
+		retval = atomic_set_range(t, lblk, lblk + len, l.e, l.n);
+	ext2fs_free_mem(&l.e);
 	return retval;
 }
 

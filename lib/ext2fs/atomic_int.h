@@ -28,9 +28,9 @@ errcode_t atomic_seek_extent(struct atomic_tree *t, blk64_t lblk,
 errcode_t atomic_next_extent(struct atomic_tree *t,
 			     const struct ext2fs_extent *prev,
 			     struct ext2fs_extent *ext);
-errcode_t atomic_reserve_slot(struct atomic_tree *t, blk64_t lblk);
-errcode_t atomic_insert_extent(struct atomic_tree *t,
-			       struct ext2fs_extent *ext);
+errcode_t atomic_free_tree_block(ext2fs_atomic_alloc_t ac, blk64_t blk);
+errcode_t atomic_set_range(struct atomic_tree *t, blk64_t l0, blk64_t l1,
+			   const struct ext2fs_extent *e, int n);
 errcode_t atomic_map_range(struct atomic_tree *t, blk64_t lblk,
 			   blk64_t pblk, blk64_t len, int uninit);
 errcode_t atomic_extent_inode(ext2_filsys fs, ext2_ino_t ino,

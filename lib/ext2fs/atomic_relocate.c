@@ -9,16 +9,12 @@
  *   3. copy every written block below EOF to P + (lblk - L0), in large
  *      pieces, and flush: the new copy is on disk before any metadata
  *      points to it;
- *   4. switch the extent tree over, in steps that each keep every
- *      block of the file mapped to a copy of its data:
- *        - split extents at L0, L1 and EOF by inserting the tail first
- *          (for a moment both entries map the same blocks), then
- *          shortening the head;
- *        - replace each extent inside the range in place: one write
- *          turns it from the old blocks to the new ones;
- *        - map the holes of the range as unwritten blocks of P;
- *        - merge neighbours by growing the first before deleting the
- *          second;
+ *   4. switch the extent tree over: [L0, L1) maps P, written where
+ *      the old map had written blocks below EOF, unwritten elsewhere
+ *      (holes included); atomic_set_range() does it copy on write,
+ *      each changed leaf and the path above it to new blocks and one
+ *      inode write per leaf (atomic_extent.c), so at every moment each
+ *      block of the file maps a copy of its data;
  *   5. free the old blocks (never reused by this allocator, see
  *      atomic_alloc.c) and account for the filled holes.
  *
@@ -146,147 +142,66 @@ cleanup:
 	return retval;
 }
 
-/* Make lblk the first block of an extent, if an extent covers it. */
-static errcode_t split_at(struct atomic_tree *t, blk64_t lblk)
+/* Append e to the list of n extents at *list (grown as needed). */
+static errcode_t ext_add(struct ext2fs_extent **list, int *n, int *alloc,
+			 blk64_t lblk, blk64_t pblk, blk64_t len, int uninit)
 {
-	struct ext2fs_extent ext, tail;
+	blk64_t max = uninit ? EXT_UNINIT_MAX_LEN : EXT_INIT_MAX_LEN, k;
 	errcode_t retval;
+	int a;
 
-	retval = ext2fs_extent_goto2(t->handle, 0, lblk);
-	if (retval == EXT2_ET_EXTENT_NOT_FOUND)
-		return 0;
-	if (retval)
-		return retval;
-	retval = ext2fs_extent_get(t->handle, EXT2_EXTENT_CURRENT, &ext);
-	if (retval || ext.e_lblk == lblk)
-		return retval;
-	tail = ext;
-	tail.e_lblk = lblk;
-	tail.e_pblk = ext.e_pblk + (lblk - ext.e_lblk);
-	tail.e_len = ext.e_len - (lblk - ext.e_lblk);
-	retval = atomic_reserve_slot(t, lblk);
-	if (!retval)
-		retval = ext2fs_extent_goto2(t->handle, 0, lblk);
-	if (!retval)
-		retval = ext2fs_extent_insert(t->handle,
-					      EXT2_EXTENT_INSERT_AFTER |
-					      EXT2_EXTENT_INSERT_NOSPLIT, &tail);
-	if (retval)
-		return retval;
-	retval = ext2fs_extent_goto2(t->handle, 0, ext.e_lblk);
-	if (retval)
-		return retval;
-	ext.e_len = lblk - ext.e_lblk;
-	return ext2fs_extent_replace(t->handle, 0, &ext);
-}
-
-/* Point every extent inside [l0, l1) at the new run. */
-static errcode_t switch_extents(struct atomic_tree *t, blk64_t l0,
-				blk64_t l1, blk64_t new_pblk, blk64_t eof)
-{
-	struct ext2fs_extent ext, prev;
-	errcode_t retval;
-
-	retval = atomic_seek_extent(t, l0, &ext);
-	while (!retval && ext.e_lblk < l1) {
-		if (ext.e_lblk < l0 || ext.e_lblk + ext.e_len > l1)
-			return EXT2_ET_ATOMIC_CORRUPT_MAP;
-		ext.e_pblk = new_pblk + (ext.e_lblk - l0);
-		if (ext.e_lblk >= eof)
-			ext.e_flags |= EXT2_EXTENT_FLAGS_UNINIT;
-		retval = ext2fs_extent_replace(t->handle, 0, &ext);
-		if (retval)
-			return retval;
-		prev = ext;
-		retval = atomic_next_extent(t, &prev, &ext);
-	}
-	return retval == EXT2_ET_EXTENT_NO_NEXT ? 0 : retval;
-}
-
-/* Map the holes of [l0, l1) as unwritten blocks of the new run. */
-static errcode_t fill_holes(struct atomic_tree *t,
-			    const struct seg_list *sl, blk64_t l0, blk64_t l1,
-			    blk64_t new_pblk)
-{
-	blk64_t lblk = l0, next;
-	errcode_t retval;
-	size_t i = 0;
-
-	while (lblk < l1) {
-		if (i < sl->nr && sl->segs[i].lblk == lblk) {
-			lblk += sl->segs[i++].len;
-			continue;
+	for (; len; lblk += k, pblk += k, len -= k) {
+		k = len < max ? len : max;
+		if (*n == *alloc) {
+			a = *alloc ? *alloc * 2 : 16;
+			retval = ext2fs_resize_mem(*alloc * sizeof(**list),
+						   a * sizeof(**list), list);
+			if (retval)
+				return retval;
+			*alloc = a;
 		}
-		next = i < sl->nr ? sl->segs[i].lblk : l1;
-		retval = atomic_map_range(t, lblk, new_pblk + (lblk - l0),
-					  next - lblk, 1);
-		if (retval)
-			return retval;
-		lblk = next;
+		(*list)[*n].e_lblk = lblk;
+		(*list)[*n].e_pblk = pblk;
+		(*list)[*n].e_len = k;
+		(*list)[*n].e_flags = uninit ? EXT2_EXTENT_FLAGS_UNINIT : 0;
+		(*n)++;
 	}
 	return 0;
 }
 
-static int mergeable(const struct ext2fs_extent *a,
-		     const struct ext2fs_extent *b)
+/*
+ * The new map of [l0, l1): every block at new_pblk + (lblk - l0);
+ * written where the old map had written blocks below EOF, unwritten
+ * elsewhere (holes, unwritten blocks, blocks past EOF).
+ */
+static errcode_t new_map(const struct seg_list *sl, blk64_t l0, blk64_t l1,
+			 blk64_t new_pblk, blk64_t eof,
+			 struct ext2fs_extent **list, int *n)
 {
-	__u32 max = ext_uninit(a) ? EXT_UNINIT_MAX_LEN : EXT_INIT_MAX_LEN;
+	blk64_t lblk = l0, next, cut;
+	errcode_t retval = 0;
+	size_t i = 0;
+	int alloc = 0, written;
 
-	return a->e_lblk + a->e_len == b->e_lblk &&
-	       a->e_pblk + a->e_len == b->e_pblk &&
-	       ext_uninit(a) == ext_uninit(b) &&
-	       (blk64_t) a->e_len + b->e_len <= max;
-}
-
-/* Grow a over its mergeable successor b, then drop b. */
-static errcode_t merge_pair(struct atomic_tree *t,
-			    struct ext2fs_extent *a,
-			    const struct ext2fs_extent *b)
-{
-	struct ext2fs_extent cur;
-	errcode_t retval;
-
-	retval = ext2fs_extent_goto2(t->handle, 0, a->e_lblk);
-	if (retval)
-		return retval;
-	a->e_len += b->e_len;
-	retval = ext2fs_extent_replace(t->handle, 0, a);
-	if (retval)
-		return retval;
-	retval = atomic_next_extent(t, a, &cur);
-	if (retval)
-		return retval;
-	if (cur.e_lblk != b->e_lblk)
-		return EXT2_ET_ATOMIC_CORRUPT_MAP;
-	retval = ext2fs_extent_delete(t->handle, 0);
-	if (retval)
-		return retval;
-	if (!ext2fs_extent_get(t->handle, EXT2_EXTENT_CURRENT, &cur)) {
-		retval = ext2fs_extent_fix_parents(t->handle);
-		if (retval)
-			return retval;
+	*list = NULL;
+	*n = 0;
+	while (lblk < l1 && !retval) {
+		if (i < sl->nr && sl->segs[i].lblk == lblk) {
+			next = lblk + sl->segs[i].len;
+			written = !sl->segs[i++].uninit;
+		} else {
+			next = i < sl->nr ? sl->segs[i].lblk : l1;
+			written = 0;
+		}
+		cut = written && eof > lblk && eof < next ? eof : next;
+		retval = ext_add(list, n, &alloc, lblk, new_pblk + (lblk - l0),
+				 cut - lblk, !written || lblk >= eof);
+		if (!retval && cut < next)
+			retval = ext_add(list, n, &alloc, cut,
+					 new_pblk + (cut - l0), next - cut, 1);
+		lblk = next;
 	}
-	return ext2fs_extent_goto2(t->handle, 0, a->e_lblk);
-}
-
-/* Merge mergeable neighbours from the extent holding from up to to. */
-static errcode_t merge_range(struct atomic_tree *t, blk64_t from,
-			     blk64_t to)
-{
-	struct ext2fs_extent a, b;
-	errcode_t retval;
-
-	retval = atomic_seek_extent(t, from, &a);
-	while (!retval) {
-		retval = atomic_next_extent(t, &a, &b);
-		if (retval || b.e_lblk > to)
-			break;
-		if (mergeable(&a, &b))
-			retval = merge_pair(t, &a, &b);
-		else
-			a = b;
-	}
-	return retval == EXT2_ET_EXTENT_NO_NEXT ? 0 : retval;
+	return retval;
 }
 
 /* Logical clusters of [l0, l1) that the old mapping left unmapped. */
@@ -313,19 +228,14 @@ static errcode_t switch_over(struct atomic_tree *t,
 			     const struct seg_list *sl, blk64_t l0,
 			     blk64_t l1, blk64_t new_pblk, blk64_t eof)
 {
+	struct ext2fs_extent *list;
 	errcode_t retval;
+	int n;
 
-	retval = split_at(t, l0);
+	retval = new_map(sl, l0, l1, new_pblk, eof, &list, &n);
 	if (!retval)
-		retval = split_at(t, l1);
-	if (!retval && eof > l0 && eof < l1)
-		retval = split_at(t, eof);
-	if (!retval)
-		retval = switch_extents(t, l0, l1, new_pblk, eof);
-	if (!retval)
-		retval = fill_holes(t, sl, l0, l1, new_pblk);
-	if (!retval)
-		retval = merge_range(t, l0 ? l0 - 1 : 0, l1);
+		retval = atomic_set_range(t, l0, l1, list, n);
+	ext2fs_free_mem(&list);
 	return retval;
 }
 

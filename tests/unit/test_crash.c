@@ -205,6 +205,16 @@ static void setup_full_leaf(struct test_img *t, ext2_ino_t *victim,
 
 static int crash_torn_sectors;	/* for the messages */
 
+/* As above, but the repair adds entries: the leaf's tail shifts. */
+static void setup_shift_leaf(struct test_img *t, ext2_ino_t *victim,
+			     ext2_ino_t *other)
+{
+	*victim = test_deep_file(t, "victim", 2);
+	*other = test_atomic_file(t, "other", 2, 2 * 16 * t->fs->blocksize,
+				  4);
+	CU_ASSERT_TRUE(test_bad_windows(t->fs, *victim) > 0);
+}
+
 struct sweep_result {
 	long	total, tried;
 	int	lost;		/* before any repair */
@@ -355,6 +365,20 @@ static void test_crash_full_leaf_1k(void)
 		    setup_full_leaf, relocate_with_budget);
 }
 
+static void test_crash_shift_leaf_4k(void)
+{
+	crash_sweep("relocation, entries shift in a leaf, 4k blocks",
+		    4096, 32768, 65536,
+		    setup_shift_leaf, relocate_with_budget);
+}
+
+static void test_crash_shift_leaf_1k(void)
+{
+	crash_sweep("relocation, entries shift in a leaf, 1k blocks",
+		    1024, 32768, 16384,
+		    setup_shift_leaf, relocate_with_budget);
+}
+
 static void test_crash_evacuate_4k(void)
 {
 	crash_sweep("shrink's evacuation, 4k blocks",
@@ -378,6 +402,10 @@ void add_crash_tests(void)
 		  test_crash_full_leaf_4k },
 		{ "every write, hole in a full leaf, 1k blocks",
 		  test_crash_full_leaf_1k },
+		{ "every write, entries shift in a leaf, 4k blocks",
+		  test_crash_shift_leaf_4k },
+		{ "every write, entries shift in a leaf, 1k blocks",
+		  test_crash_shift_leaf_1k },
 		{ "every write of a shrink's evacuation, 4k blocks",
 		  test_crash_evacuate_4k },
 		{ "every write of a shrink's evacuation, 1k blocks",

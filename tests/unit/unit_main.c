@@ -93,7 +93,10 @@ void test_img_discard(struct test_img *t)
  * leaves libext2fs fills up (it splits at EOF by moving one entry, so
  * each full leaf keeps one free slot).  With holey_first, window 0 maps
  * only blocks 0-3 (written) and 8-11 (unwritten): filling its two holes
- * needs two new entries in a leaf with one free slot.
+ * needs two new entries in a leaf with one free slot.  holey_first 2:
+ * every extent is written and holds a pattern (a lost entry changes
+ * the file's hash), window 0 maps 0-3 and 8-11, so its new map has
+ * four entries where it had two and the whole leaf shifts.
  */
 ext2_ino_t test_deep_file(struct test_img *t, const char *name,
 			  int holey_first)
@@ -111,7 +114,8 @@ ext2_ino_t test_deep_file(struct test_img *t, const char *name,
 		CU_ASSERT_EQUAL_FATAL(fsutil_map(t->fs, ino, i * 32, base,
 						 len, 0), 0);
 		CU_ASSERT_EQUAL_FATAL(fsutil_map(t->fs, ino, i * 32 + 8,
-						 base + 8, len, 1), 0);
+						 base + 8, len,
+						 holey_first != 2), 0);
 		if (len < 8) {
 			ext2fs_block_alloc_stats_range(t->fs, base + len,
 						       8 - len, -1);
@@ -121,6 +125,15 @@ ext2_ino_t test_deep_file(struct test_img *t, const char *name,
 	}
 	CU_ASSERT_EQUAL(fsutil_set_size(t->fs, ino,
 					400ULL * 32 * t->fs->blocksize), 0);
+	for (i = 0; holey_first == 2 && i < 400; i++) {
+		len = i ? 8 : 4;
+		CU_ASSERT_EQUAL(fsutil_write_pattern(t->fs, ino,
+				i * 32ULL * t->fs->blocksize,
+				len * t->fs->blocksize, 7), 0);
+		CU_ASSERT_EQUAL(fsutil_write_pattern(t->fs, ino,
+				(i * 32ULL + 8) * t->fs->blocksize,
+				len * t->fs->blocksize, 7), 0);
+	}
 	return ino;
 }
 
