@@ -214,6 +214,60 @@ static void test_deep_tree(void)
 	test_img_free(&t);
 }
 
+/* The tree's depth (0: the root in the inode is the leaf). */
+static int tree_depth(ext2_filsys fs, ext2_ino_t ino)
+{
+	struct ext2_inode inode;
+
+	if (ext2fs_read_inode(fs, ino, &inode))
+		return -1;
+	return ext2fs_le16_to_cpu(((struct ext3_extent_header *)
+				   inode.i_block)->eh_depth);
+}
+
+/*
+ * 200 windows of 16 blocks, each with only its first 4 blocks mapped
+ * (written): the repair maps the other 12 as unwritten, so every
+ * window goes from one entry to two and the copy-on-write leaf rewrite
+ * must split leaves and grow the tree a level (1 KiB blocks: 84
+ * entries a leaf, 4 in the root: 3 leaves before, 5 or more after).
+ */
+static void test_tree_grows(void)
+{
+	struct ext2fs_atomic_reloc_stats st = { 0, 0 };
+	struct test_img t;
+	ext2_ino_t ino = 0;
+	blk64_t base = 0;
+	__u64 h, h2;
+	int i, d0;
+
+	CU_ASSERT_EQUAL_FATAL(test_img_make(&t, 1024, 65536, NULL, 16384), 0);
+	CU_ASSERT_EQUAL_FATAL(fsutil_create_file(t.fs, "grow", 1, &ino), 0);
+	for (i = 0; i < 200; i++) {
+		CU_ASSERT_EQUAL_FATAL(ext2fs_atomic_alloc_run(t.ac, base, 0,
+							      16, &base), 0);
+		CU_ASSERT_EQUAL_FATAL(fsutil_map(t.fs, ino, i * 16, base, 4,
+						 0), 0);
+		ext2fs_block_alloc_stats_range(t.fs, base + 4, 12, -1);
+		CU_ASSERT_EQUAL(fsutil_write_pattern(t.fs, ino,
+				i * 16ULL * 1024, 4 * 1024, 9), 0);
+	}
+	CU_ASSERT_EQUAL(fsutil_set_size(t.fs, ino, 200ULL * 16 * 1024), 0);
+	d0 = tree_depth(t.fs, ino);
+	CU_ASSERT_EQUAL(d0, 1);
+	CU_ASSERT_EQUAL(test_bad_windows(t.fs, ino), 200);
+	CU_ASSERT_EQUAL(fsutil_hash_file(t.fs, ino, &h), 0);
+	CU_ASSERT_EQUAL(ext2fs_atomic_relocate_inode(t.ac, ino, NULL, NULL,
+						     &st), 0);
+	CU_ASSERT_EQUAL_FATAL(test_img_reopen(&t), 0);
+	CU_ASSERT_EQUAL(test_bad_windows(t.fs, ino), 0);
+	CU_ASSERT_TRUE(tree_depth(t.fs, ino) > d0);
+	CU_ASSERT_EQUAL(fsutil_hash_file(t.fs, ino, &h2), 0);
+	CU_ASSERT_EQUAL(h, h2);
+	CU_ASSERT_EQUAL(test_stock_fsck(&t), 0);
+	test_img_free(&t);
+}
+
 /* No aligned run left: an error, and the file is as it was. */
 static void test_no_space(void)
 {
@@ -301,6 +355,7 @@ void add_relocate_tests(void)
 		{ "bigalloc", test_shapes_bigalloc },
 		{ "no metadata_csum, no flex_bg", test_shapes_metadata_csum_off },
 		{ "deep extent tree", test_deep_tree },
+		{ "repairs that grow the tree a level", test_tree_grows },
 		{ "no space leaves the file alone", test_no_space },
 		{ "move below a limit, progress", test_move_below_limit });
 }
