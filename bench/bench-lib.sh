@@ -19,3 +19,18 @@ timeit() {
 		awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }'
 	done | ${PICK:-median}
 }
+
+# timeit_fresh base copy command...: as timeit, for a command that changes
+# its image: copy is made afresh from base (and synced) before each run,
+# outside the timing.
+timeit_fresh() {
+	local base=$1 copy=$2 i t0 t1
+	shift 2
+	for i in $(seq "$RUNS"); do
+		cp --sparse=always "$base" "$copy"
+		sync
+		t0=$(date +%s.%N); "$@" > /dev/null 2>&1 || true
+		t1=$(date +%s.%N)
+		awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }'
+	done | ${PICK:-median}
+}
