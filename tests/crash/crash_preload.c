@@ -13,7 +13,10 @@
  *                          unset) applies all of them and only counts
  *   E2ATOMIC_CRASH_TORN    1: the first write past the budget applies
  *                          its first half (rounded down to 512 bytes,
- *                          at least 512 when it is bigger than that)
+ *                          at least 512 when it is bigger than that);
+ *   E2ATOMIC_CRASH_TORN_SECTORS  k: a torn write applies its first k
+ *                          512-byte sectors instead of its half (the
+ *                          whole write if it is not longer)
  *   E2ATOMIC_CRASH_STATE   a file holding struct crash_state (writes 0,
  *                          handover and handback -1), made by the
  *                          caller; every process
@@ -50,6 +53,7 @@ struct crash_state {
 static struct crash_state *state;
 static int64_t budget = -1;
 static int torn;
+static long torn_sectors;	/* 0: tear at the half */
 static dev_t image_dev;
 static ino_t image_ino;
 static int active;
@@ -97,6 +101,8 @@ static void crash_init(void)
 	image_ino = st.st_ino;
 	budget = b ? strtoll(b, NULL, 0) : -1;
 	torn = t && *t == '1';
+	t = getenv("E2ATOMIC_CRASH_TORN_SECTORS");
+	torn_sectors = t ? strtol(t, NULL, 0) : 0;
 	active = 1;
 	/*
 	 * Our front ends preload the stock view into the stock programs
@@ -155,6 +161,10 @@ static enum verdict judge(int fd)
 static size_t torn_len(size_t len)
 {
 	size_t half = (len / 2) & ~(size_t) 511;
+
+	if (torn_sectors > 0)
+		return (size_t) torn_sectors * 512 < len ?
+			(size_t) torn_sectors * 512 : len;
 
 	if (len > 512 && half < 512)
 		half = 512;
