@@ -29,6 +29,7 @@
 #include "atomic_int.h"
 
 #define MAX_DEPTH	5	/* ext4's limit on the tree's depth */
+#define ROOT_MAX	4	/* entries the root in i_block holds */
 
 errcode_t atomic_tree_open(ext2fs_atomic_alloc_t ac, ext2_ino_t ino,
 			   struct ext2_inode *inode, struct atomic_tree *t)
@@ -174,13 +175,6 @@ static errcode_t node_entries(struct atomic_tree *t, int h, blk64_t lblk,
 	return retval == EXT2_ET_EXTENT_NO_NEXT ? 0 : retval;
 }
 
-/* A growable list of entries of one level. */
-struct elist {
-	struct ext2fs_extent	*e;
-	int			n;
-	int			alloc;
-};
-
 static errcode_t elist_push(struct elist *l, const struct ext2fs_extent *x)
 {
 	errcode_t retval;
@@ -248,20 +242,15 @@ static blk64_t leaf_end(const struct path_node *p, int depth)
 	return end;
 }
 
-static int ext_uninit(const struct ext2fs_extent *e)
-{
-	return !!(e->e_flags & EXT2_EXTENT_FLAGS_UNINIT);
-}
-
 /* Can b be folded into a, its logical and physical successor? */
 static int mergeable(const struct ext2fs_extent *a,
 		     const struct ext2fs_extent *b)
 {
-	__u32 max = ext_uninit(a) ? EXT_UNINIT_MAX_LEN : EXT_INIT_MAX_LEN;
+	__u32 max = atomic_ext_uninit(a) ? EXT_UNINIT_MAX_LEN : EXT_INIT_MAX_LEN;
 
 	return a->e_lblk + a->e_len == b->e_lblk &&
 	       a->e_pblk + a->e_len == b->e_pblk &&
-	       ext_uninit(a) == ext_uninit(b) &&
+	       atomic_ext_uninit(a) == atomic_ext_uninit(b) &&
 	       (blk64_t) a->e_len + b->e_len <= max;
 }
 
@@ -326,7 +315,7 @@ static int same_entries(const struct elist *l, const struct path_node *p)
 		if (l->e[i].e_lblk != p->e[i].e_lblk ||
 		    l->e[i].e_pblk != p->e[i].e_pblk ||
 		    l->e[i].e_len != p->e[i].e_len ||
-		    ext_uninit(&l->e[i]) != ext_uninit(&p->e[i]))
+		    atomic_ext_uninit(&l->e[i]) != atomic_ext_uninit(&p->e[i]))
 			return 0;
 	return 1;
 }
@@ -413,7 +402,7 @@ static errcode_t cow_path(struct atomic_tree *t, struct path_node *p,
 		*cur = parent;
 		memset(&parent, 0, sizeof(parent));
 	}
-	while (!retval && cur->n > 4) {		/* the root overflows */
+	while (!retval && cur->n > ROOT_MAX) {	/* the root overflows */
 		if (++depth > MAX_DEPTH)
 			retval = EXT2_ET_CANT_INSERT_EXTENT;
 		else
@@ -485,15 +474,35 @@ errcode_t atomic_set_range(struct atomic_tree *t, blk64_t l0, blk64_t l1,
 }
 
 /*
- * Map [lblk, lblk + len) to [pblk, pblk + len), as extents of the
- * largest allowed length.  The logical range must be unmapped.
+ * Append the mapping of [lblk, lblk + len) to [pblk, pblk + len) to l,
+ * as extents of the largest allowed length.
  */
+errcode_t atomic_elist_add_range(struct elist *l, blk64_t lblk,
+				 blk64_t pblk, blk64_t len, int uninit)
+{
+	blk64_t max = uninit ? EXT_UNINIT_MAX_LEN : EXT_INIT_MAX_LEN;
+	struct ext2fs_extent ext;
+	errcode_t retval = 0;
+
+	ext.e_flags = uninit ? EXT2_EXTENT_FLAGS_UNINIT : 0;
+	while (len && !retval) {
+		ext.e_lblk = lblk;
+		ext.e_pblk = pblk;
+		ext.e_len = len < max ? len : max;
+		retval = elist_push(l, &ext);
+		lblk += ext.e_len;
+		pblk += ext.e_len;
+		len -= ext.e_len;
+	}
+	return retval;
+}
+
+/* Map [lblk, lblk + len) to [pblk, pblk + len); it must be unmapped. */
 errcode_t atomic_map_range(struct atomic_tree *t, blk64_t lblk,
 			   blk64_t pblk, blk64_t len, int uninit)
 {
 	struct elist l = { NULL, 0, 0 };
-	struct ext2fs_extent ext, cur;
-	blk64_t max = uninit ? EXT_UNINIT_MAX_LEN : EXT_INIT_MAX_LEN, off;
+	struct ext2fs_extent cur;
 	errcode_t retval;
 
 	retval = atomic_seek_extent(t, lblk, &cur);
@@ -501,14 +510,7 @@ errcode_t atomic_map_range(struct atomic_tree *t, blk64_t lblk,
 		return EXT2_ET_ATOMIC_BAD_RANGE;
 	if (retval && retval != EXT2_ET_EXTENT_NO_NEXT)
 		return retval;
-	retval = 0;
-	for (off = 0; off < len && !retval; off += ext.e_len) {
-		ext.e_lblk = lblk + off;
-		ext.e_pblk = pblk + off;
-		ext.e_len = len - off < max ? len - off : max;
-		ext.e_flags = uninit ? EXT2_EXTENT_FLAGS_UNINIT : 0;
-		retval = elist_push(&l, &ext);
-	}
+	retval = atomic_elist_add_range(&l, lblk, pblk, len, uninit);
 	if (!retval)
 		retval = atomic_set_range(t, lblk, lblk + len, l.e, l.n);
 	ext2fs_free_mem(&l.e);

@@ -8,8 +8,8 @@
 #include "ext2fs_atomic.h"
 
 /*
- * An extent tree being changed.  The handle may be replaced when the
- * tree grows a level (see atomic_extent.c), so code that changes a
+ * An extent tree being changed.  The handle is replaced after every
+ * copy-on-write switch (see atomic_extent.c), so code that changes a
  * tree always goes through this structure.
  */
 struct atomic_tree {
@@ -20,6 +20,20 @@ struct atomic_tree {
 	ext2_extent_handle_t	handle;
 };
 
+/* A growable list of extent entries. */
+struct elist {
+	struct ext2fs_extent	*e;
+	int			n;
+	int			alloc;
+};
+
+static inline int atomic_ext_uninit(const struct ext2fs_extent *e)
+{
+	return !!(e->e_flags & EXT2_EXTENT_FLAGS_UNINIT);
+}
+
+errcode_t atomic_elist_add_range(struct elist *l, blk64_t lblk,
+				 blk64_t pblk, blk64_t len, int uninit);
 errcode_t atomic_tree_open(ext2fs_atomic_alloc_t ac, ext2_ino_t ino,
 			   struct ext2_inode *inode, struct atomic_tree *t);
 void atomic_tree_close(struct atomic_tree *t);

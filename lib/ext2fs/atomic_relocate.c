@@ -41,11 +41,6 @@ struct seg_list {
 	size_t		alloc;
 };
 
-static int ext_uninit(const struct ext2fs_extent *e)
-{
-	return !!(e->e_flags & EXT2_EXTENT_FLAGS_UNINIT);
-}
-
 static errcode_t seg_add(struct seg_list *sl, blk64_t lblk, blk64_t pblk,
 			 blk64_t len, int uninit)
 {
@@ -90,7 +85,7 @@ static errcode_t collect(struct atomic_tree *t, blk64_t l0, blk64_t l1,
 		start = ext.e_lblk > l0 ? ext.e_lblk : l0;
 		end = ext.e_lblk + ext.e_len < l1 ? ext.e_lblk + ext.e_len : l1;
 		retval = seg_add(sl, start, ext.e_pblk + (start - ext.e_lblk),
-				 end - start, ext_uninit(&ext));
+				 end - start, atomic_ext_uninit(&ext));
 		if (retval)
 			return retval;
 		prev = ext;
@@ -142,49 +137,19 @@ cleanup:
 	return retval;
 }
 
-/* Append e to the list of n extents at *list (grown as needed). */
-static errcode_t ext_add(struct ext2fs_extent **list, int *n, int *alloc,
-			 blk64_t lblk, blk64_t pblk, blk64_t len, int uninit)
-{
-	blk64_t max = uninit ? EXT_UNINIT_MAX_LEN : EXT_INIT_MAX_LEN, k;
-	errcode_t retval;
-	int a;
-
-	for (; len; lblk += k, pblk += k, len -= k) {
-		k = len < max ? len : max;
-		if (*n == *alloc) {
-			a = *alloc ? *alloc * 2 : 16;
-			retval = ext2fs_resize_mem(*alloc * sizeof(**list),
-						   a * sizeof(**list), list);
-			if (retval)
-				return retval;
-			*alloc = a;
-		}
-		(*list)[*n].e_lblk = lblk;
-		(*list)[*n].e_pblk = pblk;
-		(*list)[*n].e_len = k;
-		(*list)[*n].e_flags = uninit ? EXT2_EXTENT_FLAGS_UNINIT : 0;
-		(*n)++;
-	}
-	return 0;
-}
-
 /*
  * The new map of [l0, l1): every block at new_pblk + (lblk - l0);
  * written where the old map had written blocks below EOF, unwritten
  * elsewhere (holes, unwritten blocks, blocks past EOF).
  */
 static errcode_t new_map(const struct seg_list *sl, blk64_t l0, blk64_t l1,
-			 blk64_t new_pblk, blk64_t eof,
-			 struct ext2fs_extent **list, int *n)
+			 blk64_t new_pblk, blk64_t eof, struct elist *l)
 {
 	blk64_t lblk = l0, next, cut;
 	errcode_t retval = 0;
 	size_t i = 0;
-	int alloc = 0, written;
+	int written;
 
-	*list = NULL;
-	*n = 0;
 	while (lblk < l1 && !retval) {
 		if (i < sl->nr && sl->segs[i].lblk == lblk) {
 			next = lblk + sl->segs[i].len;
@@ -194,11 +159,13 @@ static errcode_t new_map(const struct seg_list *sl, blk64_t l0, blk64_t l1,
 			written = 0;
 		}
 		cut = written && eof > lblk && eof < next ? eof : next;
-		retval = ext_add(list, n, &alloc, lblk, new_pblk + (lblk - l0),
-				 cut - lblk, !written || lblk >= eof);
+		retval = atomic_elist_add_range(l, lblk, new_pblk + (lblk - l0),
+						cut - lblk,
+						!written || lblk >= eof);
 		if (!retval && cut < next)
-			retval = ext_add(list, n, &alloc, cut,
-					 new_pblk + (cut - l0), next - cut, 1);
+			retval = atomic_elist_add_range(l, cut,
+							new_pblk + (cut - l0),
+							next - cut, 1);
 		lblk = next;
 	}
 	return retval;
@@ -228,14 +195,13 @@ static errcode_t switch_over(struct atomic_tree *t,
 			     const struct seg_list *sl, blk64_t l0,
 			     blk64_t l1, blk64_t new_pblk, blk64_t eof)
 {
-	struct ext2fs_extent *list;
+	struct elist l = { NULL, 0, 0 };
 	errcode_t retval;
-	int n;
 
-	retval = new_map(sl, l0, l1, new_pblk, eof, &list, &n);
+	retval = new_map(sl, l0, l1, new_pblk, eof, &l);
 	if (!retval)
-		retval = atomic_set_range(t, l0, l1, list, n);
-	ext2fs_free_mem(&list);
+		retval = atomic_set_range(t, l0, l1, l.e, l.n);
+	ext2fs_free_mem(&l.e);
 	return retval;
 }
 
