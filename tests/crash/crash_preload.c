@@ -60,12 +60,10 @@ static int active;
 static int is_stock;	/* a stock program run with the stock view:
 			   1, 2 once it wrote to the image */
 
-static ssize_t (*real_pwrite)(int, const void *, size_t, off_t);
+/* pwrite, fallocate and ftruncate go to their 64-bit twins. */
 static ssize_t (*real_pwrite64)(int, const void *, size_t, off64_t);
 static ssize_t (*real_write)(int, const void *, size_t);
-static int (*real_fallocate)(int, int, off_t, off_t);
 static int (*real_fallocate64)(int, int, off64_t, off64_t);
-static int (*real_ftruncate)(int, off_t);
 static int (*real_ftruncate64)(int, off64_t);
 
 __attribute__((constructor))
@@ -79,12 +77,9 @@ static void crash_init(void)
 	void *map;
 	int fd;
 
-	real_pwrite = dlsym(RTLD_NEXT, "pwrite");
 	real_pwrite64 = dlsym(RTLD_NEXT, "pwrite64");
 	real_write = dlsym(RTLD_NEXT, "write");
-	real_fallocate = dlsym(RTLD_NEXT, "fallocate");
 	real_fallocate64 = dlsym(RTLD_NEXT, "fallocate64");
-	real_ftruncate = dlsym(RTLD_NEXT, "ftruncate");
 	real_ftruncate64 = dlsym(RTLD_NEXT, "ftruncate64");
 	if (!file || !statef || stat(file, &st) < 0)
 		return;
@@ -160,15 +155,14 @@ static enum verdict judge(int fd)
 /* The bytes of a torn write of len bytes that reach the disk. */
 static size_t torn_len(size_t len)
 {
-	size_t half = (len / 2) & ~(size_t) 511;
+	size_t keep;
 
-	if (torn_sectors > 0)
-		return (size_t) torn_sectors * 512 < len ?
-			(size_t) torn_sectors * 512 : len;
-
-	if (len > 512 && half < 512)
-		half = 512;
-	return half;
+	if (torn_sectors > 0) {
+		keep = (size_t) torn_sectors * 512;
+		return keep < len ? keep : len;
+	}
+	keep = (len / 2) & ~(size_t) 511;
+	return len > 512 && keep < 512 ? 512 : keep;
 }
 
 ssize_t pwrite64(int fd, const void *buf, size_t len, off64_t off)
@@ -187,16 +181,7 @@ ssize_t pwrite64(int fd, const void *buf, size_t len, off64_t off)
 
 ssize_t pwrite(int fd, const void *buf, size_t len, off_t off)
 {
-	switch (judge(fd)) {
-	case TEAR:
-		if (real_pwrite(fd, buf, torn_len(len), off) < 0)
-			return -1;
-		return len;
-	case DROP:
-		return len;
-	default:
-		return real_pwrite(fd, buf, len, off);
-	}
+	return pwrite64(fd, buf, len, off);
 }
 
 /*
@@ -222,7 +207,7 @@ ssize_t write(int fd, const void *buf, size_t len)
 	}
 }
 
-/* fallocate (punch, zero range): a torn one covers the first half. */
+/* fallocate (punch, zero range): a torn one covers torn_len of it. */
 int fallocate64(int fd, int mode, off64_t off, off64_t len)
 {
 	switch (judge(fd)) {
@@ -238,15 +223,7 @@ int fallocate64(int fd, int mode, off64_t off, off64_t len)
 
 int fallocate(int fd, int mode, off_t off, off_t len)
 {
-	switch (judge(fd)) {
-	case TEAR:
-		len = torn_len(len);
-		return len ? real_fallocate(fd, mode, off, len) : 0;
-	case DROP:
-		return 0;
-	default:
-		return real_fallocate(fd, mode, off, len);
-	}
+	return fallocate64(fd, mode, off, len);
 }
 
 /*
@@ -263,7 +240,5 @@ int ftruncate64(int fd, off64_t len)
 
 int ftruncate(int fd, off_t len)
 {
-	if (judge(fd) != APPLY)
-		return 0;
-	return real_ftruncate(fd, len);
+	return ftruncate64(fd, len);
 }
