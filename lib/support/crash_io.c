@@ -19,17 +19,19 @@
 
 static long budget = -1;
 static long writes;
-static int torn;
+static int torn;		/* sectors a torn write applies; 0: no tear */
+static int trace;		/* E2ATOMIC_CRASH_TRACE, read per run */
 
 void crash_io_set_budget(long n)
 {
 	budget = n;
 	writes = 0;
+	trace = getenv("E2ATOMIC_CRASH_TRACE") != NULL;
 }
 
-void crash_io_set_torn(int on)
+void crash_io_set_torn(int sectors)
 {
-	torn = on;
+	torn = sectors;
 }
 
 long crash_io_writes(void)
@@ -119,7 +121,7 @@ static errcode_t crash_write_blk64(io_channel channel,
 {
 	long long n = count;
 
-	if (getenv("E2ATOMIC_CRASH_TRACE"))
+	if (trace)
 		fprintf(stderr, "crash_io: write %ld: block %llu count %d\n",
 			writes + 1, block, count);
 	if (!may_write(&n, channel->block_size))
