@@ -1,14 +1,31 @@
 /*
  * crash_preload.c --- an LD_PRELOAD shim that crashes the tools as users
- * run them: it counts the writes every process of a run makes to one
- * file (the image) and, past a budget, stops applying them while still
- * reporting success.  The image is then exactly "the first N writes
- * applied", as after a power cut (no reordering: the tools' writes are
- * synchronous pwrites into the page cache of a regular file).
+ * run them.  It watches the writes and flushes every process of a run
+ * makes to one file (the image); our front ends and the stock programs
+ * they start share its count through a mapped state file.  Two models:
+ *
+ * In order (stop, torn): past a budget of N writes, writes stop being
+ * applied while still reporting success, so the image is "the first N
+ * writes applied" (the one after them torn, in the torn mode).
+ *
+ * Reordering (../shared/design/QUALITY.md, lib/support/crash_model.h):
+ * a write is durable only after the next flush.  Flushes (fsync,
+ * fdatasync, syncfs or sync while the image is open) cut the run into
+ * epochs; to crash in epoch E, writes of epochs before E are applied,
+ * writes of epoch E are logged (crash_model_log, with their pages'
+ * prior content) and applied, and every write after flush E + 1 is
+ * dropped.  crash-apply then makes each crash state of the epoch from
+ * the image and the log.
  *
  * Environment:
  *   E2ATOMIC_CRASH_FILE    the image; only writes to its (st_dev,
  *                          st_ino) count (not stdout, undo files, ...)
+ *   E2ATOMIC_CRASH_STATE   a file holding struct crash_state (see
+ *                          there), made by the caller; every process of
+ *                          the run maps it shared, so our front ends and
+ *                          the stock programs they start (whose
+ *                          LD_PRELOAD keeps this shim after the stock
+ *                          view) share one count
  *   E2ATOMIC_CRASH_BUDGET  writes applied before the crash; -1 (or
  *                          unset) applies all of them and only counts
  *   E2ATOMIC_CRASH_TORN    1: the first write past the budget applies
@@ -17,29 +34,38 @@
  *   E2ATOMIC_CRASH_TORN_SECTORS  k: a torn write applies its first k
  *                          512-byte sectors instead of its half (the
  *                          whole write if it is not longer)
- *   E2ATOMIC_CRASH_STATE   a file holding struct crash_state (writes 0,
- *                          handover and handback -1), made by the
- *                          caller; every process
- *                          of the run maps it shared, so our front ends
- *                          and the stock programs they start (whose
- *                          LD_PRELOAD keeps this shim after the stock
- *                          view) share one count
+ *   E2ATOMIC_CRASH_EPOCH   E: the reordering model, crash in epoch E
+ *                          (the budget is then ignored)
+ *   E2ATOMIC_CRASH_LOG     the epoch's log (with E2ATOMIC_CRASH_EPOCH)
  *
  * The write entry points are those libext2fs' unix I/O manager imports:
  * pwrite/pwrite64 (blocks), write after lseek (write_byte) and
  * fallocate/fallocate64 (discard and zeroout on a regular file), and
  * ftruncate/ftruncate64 (resize2fs fits an image file to the new size).
- * fsync and fdatasync pass through.
+ * Its io_channel_flush is fsync; fdatasync, syncfs and sync count too.
+ * sync_file_range starts write-back without a cache flush, so it is no
+ * flush and passes through (libext2fs does not call it, nor msync: it
+ * does not map the image).
+ *
+ * ftruncate in the reordering model: applied at once in epochs up to
+ * E, as a barrier (the file's size is the host's metadata, not a block
+ * the disk may lose), and dropped after flush E + 1 like a write.  The
+ * tools truncate only at the end of a shrink, past every block the
+ * filesystem still uses.
  */
 
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "crash_model.h"
 
 /* The shared state file: 64-bit words in host order. */
 struct crash_state {
@@ -48,10 +74,17 @@ struct crash_state {
 				   program (run by our front end), or -1 */
 	int64_t	handback;	/* writes when the last stock program that
 				   wrote ended, or -1 */
+	int64_t	flushes;	/* flushes of the image so far (the epoch
+				   the next write belongs to) */
+	int64_t	epoch_ours;	/* writes of the crash epoch made by our
+				   programs, */
+	int64_t	epoch_stock;	/* and by stock programs */
 };
 
 static struct crash_state *state;
 static int64_t budget = -1;
+static int64_t epoch = -1;	/* >= 0: the reordering model */
+static const char *crash_log;
 static int torn;
 static long torn_sectors;	/* 0: tear at the half */
 static dev_t image_dev;
@@ -65,22 +98,48 @@ static ssize_t (*real_pwrite64)(int, const void *, size_t, off64_t);
 static ssize_t (*real_write)(int, const void *, size_t);
 static int (*real_fallocate64)(int, int, off64_t, off64_t);
 static int (*real_ftruncate64)(int, off64_t);
+static int (*real_fsync)(int);
+static int (*real_fdatasync)(int);
+static int (*real_syncfs)(int);
+static void (*real_sync)(void);
+
+static void find_real(void)
+{
+	real_pwrite64 = dlsym(RTLD_NEXT, "pwrite64");
+	real_write = dlsym(RTLD_NEXT, "write");
+	real_fallocate64 = dlsym(RTLD_NEXT, "fallocate64");
+	real_ftruncate64 = dlsym(RTLD_NEXT, "ftruncate64");
+	real_fsync = dlsym(RTLD_NEXT, "fsync");
+	real_fdatasync = dlsym(RTLD_NEXT, "fdatasync");
+	real_syncfs = dlsym(RTLD_NEXT, "syncfs");
+	real_sync = dlsym(RTLD_NEXT, "sync");
+}
+
+static void read_mode(void)
+{
+	const char *b = getenv("E2ATOMIC_CRASH_BUDGET");
+	const char *t = getenv("E2ATOMIC_CRASH_TORN");
+	const char *e = getenv("E2ATOMIC_CRASH_EPOCH");
+
+	budget = b ? strtoll(b, NULL, 0) : -1;
+	torn = t && *t == '1';
+	t = getenv("E2ATOMIC_CRASH_TORN_SECTORS");
+	torn_sectors = t ? strtol(t, NULL, 0) : 0;
+	crash_log = getenv("E2ATOMIC_CRASH_LOG");
+	if (e && *e && crash_log)
+		epoch = strtoll(e, NULL, 0);
+}
 
 __attribute__((constructor))
 static void crash_init(void)
 {
 	const char *file = getenv("E2ATOMIC_CRASH_FILE");
 	const char *statef = getenv("E2ATOMIC_CRASH_STATE");
-	const char *b = getenv("E2ATOMIC_CRASH_BUDGET");
-	const char *t = getenv("E2ATOMIC_CRASH_TORN");
 	struct stat st;
 	void *map;
 	int fd;
 
-	real_pwrite64 = dlsym(RTLD_NEXT, "pwrite64");
-	real_write = dlsym(RTLD_NEXT, "write");
-	real_fallocate64 = dlsym(RTLD_NEXT, "fallocate64");
-	real_ftruncate64 = dlsym(RTLD_NEXT, "ftruncate64");
+	find_real();
 	if (!file || !statef || stat(file, &st) < 0)
 		return;
 	fd = open(statef, O_RDWR);
@@ -94,10 +153,7 @@ static void crash_init(void)
 	state = map;
 	image_dev = st.st_dev;
 	image_ino = st.st_ino;
-	budget = b ? strtoll(b, NULL, 0) : -1;
-	torn = t && *t == '1';
-	t = getenv("E2ATOMIC_CRASH_TORN_SECTORS");
-	torn_sectors = t ? strtol(t, NULL, 0) : 0;
+	read_mode();
 	active = 1;
 	/*
 	 * Our front ends preload the stock view into the stock programs
@@ -127,7 +183,22 @@ static int is_image(int fd)
 	       st.st_ino == image_ino;
 }
 
-enum verdict { APPLY, TEAR, DROP };
+/* APPLY_LOG: the reordering model's crash epoch (log, then apply). */
+enum verdict { APPLY, TEAR, DROP, APPLY_LOG };
+
+/* The reordering model's verdict on a write made now. */
+static enum verdict judge_epoch(void)
+{
+	int64_t now = __atomic_load_n(&state->flushes, __ATOMIC_SEQ_CST);
+
+	if (now < epoch)
+		return APPLY;
+	if (now > epoch)
+		return DROP;
+	__atomic_fetch_add(is_stock ? &state->epoch_stock : &state->epoch_ours,
+			   1, __ATOMIC_SEQ_CST);
+	return APPLY_LOG;
+}
 
 /* Count one write to fd (if it is the image) and say what to do. */
 static enum verdict judge(int fd)
@@ -145,11 +216,28 @@ static enum verdict judge(int fd)
 					    __ATOMIC_SEQ_CST,
 					    __ATOMIC_SEQ_CST);
 	}
+	if (epoch >= 0)
+		return judge_epoch();
 	if (budget < 0 || n < budget)
 		return APPLY;
 	if (n == budget && torn)
 		return TEAR;
 	return DROP;
+}
+
+/*
+ * Log a write of the crash epoch before it is applied (data NULL: it
+ * zeroes).  A write that cannot be logged fails, so that the sweep sees
+ * the operation fail rather than a log that misses a write.
+ */
+static int log_write(int fd, off_t off, size_t len, const void *data)
+{
+	if (!crash_model_log(crash_log, fd, off, len, data))
+		return 0;
+	fprintf(stderr, "crash_preload: cannot log a write to %s: %m\n",
+		crash_log);
+	errno = EIO;
+	return -1;
 }
 
 /* The bytes of a torn write of len bytes that reach the disk. */
@@ -174,6 +262,10 @@ ssize_t pwrite64(int fd, const void *buf, size_t len, off64_t off)
 		return len;
 	case DROP:
 		return len;
+	case APPLY_LOG:
+		if (log_write(fd, off, len, buf))
+			return -1;
+		/* fall through */
 	default:
 		return real_pwrite64(fd, buf, len, off);
 	}
@@ -202,12 +294,20 @@ ssize_t write(int fd, const void *buf, size_t len)
 	case DROP:
 		lseek(fd, len, SEEK_CUR);
 		return len;
+	case APPLY_LOG:
+		if (log_write(fd, lseek(fd, 0, SEEK_CUR), len, buf))
+			return -1;
+		/* fall through */
 	default:
 		return real_write(fd, buf, len);
 	}
 }
 
-/* fallocate (punch, zero range): a torn one covers torn_len of it. */
+/*
+ * fallocate (punch, zero range): a torn one covers torn_len of it; in
+ * the reordering model a punch or zero range is logged as zeroing
+ * pieces (a plain allocation changes no content and is not logged).
+ */
 int fallocate64(int fd, int mode, off64_t off, off64_t len)
 {
 	switch (judge(fd)) {
@@ -216,6 +316,11 @@ int fallocate64(int fd, int mode, off64_t off, off64_t len)
 		return len ? real_fallocate64(fd, mode, off, len) : 0;
 	case DROP:
 		return 0;
+	case APPLY_LOG:
+		if ((mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) &&
+		    log_write(fd, off, len, NULL))
+			return -1;
+		/* fall through */
 	default:
 		return real_fallocate64(fd, mode, off, len);
 	}
@@ -229,16 +334,61 @@ int fallocate(int fd, int mode, off_t off, off_t len)
 /*
  * ftruncate changes the image too (resize2fs shrinks an image file at
  * its end): it counts, and is dropped past the budget.  It cannot be
- * torn; a torn one is dropped.
+ * torn; a torn one is dropped.  In the reordering model it is applied
+ * up to the crash epoch and not logged (see the top of the file).
  */
 int ftruncate64(int fd, off64_t len)
 {
-	if (judge(fd) != APPLY)
+	switch (judge(fd)) {
+	case APPLY:
+	case APPLY_LOG:
+		return real_ftruncate64(fd, len);
+	default:
 		return 0;
-	return real_ftruncate64(fd, len);
+	}
 }
 
 int ftruncate(int fd, off_t len)
 {
 	return ftruncate64(fd, len);
+}
+
+/* A flush of the image ends an epoch (every process counts it). */
+static void count_flush(void)
+{
+	__atomic_fetch_add(&state->flushes, 1, __ATOMIC_SEQ_CST);
+}
+
+int fsync(int fd)
+{
+	if (is_image(fd))
+		count_flush();
+	return real_fsync(fd);
+}
+
+int fdatasync(int fd)
+{
+	if (is_image(fd))
+		count_flush();
+	return real_fdatasync(fd);
+}
+
+int syncfs(int fd)
+{
+	if (is_image(fd))
+		count_flush();
+	return real_syncfs(fd);
+}
+
+/* sync flushes the image when this process has it open: count it then. */
+void sync(void)
+{
+	int fd;
+
+	for (fd = 0; active && fd < 1024; fd++)
+		if (is_image(fd)) {
+			count_flush();
+			break;
+		}
+	real_sync();
 }

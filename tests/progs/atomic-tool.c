@@ -19,6 +19,12 @@
  *   atomic-tool many   IMG PREFIX N WINDOWS (N written atomic files)
  *   atomic-tool deep   IMG NAME             (400 windows of U = 16, two
  *                                    extents each, every other window)
+ *   atomic-tool blocks IMG NAME        one line per block below i_size:
+ *                                    "LBLK HASH", HASH "zero" for a block
+ *                                    of zeros (a hole reads as zeros)
+ *   atomic-tool hashes IMG NAME[:BYTES]...  "NAME HASH" per file, as
+ *                                    hash does ("missing" when the name
+ *                                    or its data cannot be read)
  */
 
 #include <stdlib.h>
@@ -51,6 +57,77 @@ static ext2_ino_t lookup(ext2_filsys fs, const char *name)
 		exit(2);
 	}
 	return ino;
+}
+
+/* FNV-1a of a buffer; a block of zeros reads as hash 0 to the caller. */
+static __u64 fnv(const unsigned char *buf, unsigned int len, int *zero)
+{
+	__u64 h = 0xcbf29ce484222325ULL;
+	unsigned int i;
+
+	*zero = 1;
+	for (i = 0; i < len; i++) {
+		h = (h ^ buf[i]) * 0x100000001b3ULL;
+		if (buf[i])
+			*zero = 0;
+	}
+	return h;
+}
+
+/* blocks IMG NAME: a hash per block, for checks block by block. */
+static errcode_t print_blocks(ext2_filsys fs, ext2_ino_t ino)
+{
+	unsigned char *buf = NULL;
+	ext2_file_t file;
+	unsigned int got;
+	errcode_t err, err2;
+	__u64 size = 0, lblk, h;
+	int zero;
+
+	err = ext2fs_file_open(fs, ino, 0, &file);
+	if (err)
+		return err;
+	err = ext2fs_file_get_lsize(file, &size);
+	if (!err)
+		err = ext2fs_get_mem(fs->blocksize, &buf);
+	for (lblk = 0; !err && lblk * fs->blocksize < size; lblk++) {
+		err = ext2fs_file_read(file, buf, fs->blocksize, &got);
+		if (err)
+			break;
+		h = fnv(buf, got, &zero);
+		if (zero)
+			printf("%llu zero\n", (unsigned long long) lblk);
+		else
+			printf("%llu %016llx\n", (unsigned long long) lblk,
+			       (unsigned long long) h);
+	}
+	ext2fs_free_mem(&buf);
+	err2 = ext2fs_file_close(file);
+	return err ? err : err2;
+}
+
+/* hashes IMG NAME[:BYTES]...: hash's output for many files, one open. */
+static void print_hashes(ext2_filsys fs, int n, char **names)
+{
+	ext2_ino_t ino;
+	char *colon;
+	__u64 h;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		colon = strchr(names[i], ':');
+		if (colon)
+			*colon = 0;
+		if (ext2fs_namei(fs, EXT2_ROOT_INO, EXT2_ROOT_INO, names[i],
+				 &ino) ||
+		    (colon ? fsutil_hash_range(fs, ino,
+				strtoull(colon + 1, NULL, 0), &h) :
+			     fsutil_hash_file(fs, ino, &h)))
+			printf("%s missing\n", names[i]);
+		else
+			printf("%s %016llx\n", names[i],
+			       (unsigned long long) h);
+	}
 }
 
 static int done(ext2_filsys fs, ext2fs_atomic_alloc_t ac, errcode_t err)
@@ -117,6 +194,23 @@ int main(int argc, char **argv)
 			if (!err)
 				printf("%llu\n", (unsigned long long) bad);
 		}
+		ext2fs_free(fs);
+		if (err)
+			com_err("atomic-tool", err, "on %s", argv[3]);
+		return err ? 2 : 0;
+	}
+	if ((argc == 4 && !strcmp(argv[1], "blocks")) ||
+	    (argc >= 4 && !strcmp(argv[1], "hashes"))) {
+		err = ext2fs_open(argv[2], EXT2_FLAG_64BITS, 0, 0,
+				  unix_io_manager, &fs);
+		if (err) {
+			com_err("atomic-tool", err, "opening %s", argv[2]);
+			return 2;
+		}
+		if (argv[1][1] == 'a')
+			print_hashes(fs, argc - 3, argv + 3);
+		else
+			err = print_blocks(fs, lookup(fs, argv[3]));
 		ext2fs_free(fs);
 		if (err)
 			com_err("atomic-tool", err, "on %s", argv[3]);
