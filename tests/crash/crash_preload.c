@@ -37,6 +37,11 @@
  *   E2ATOMIC_CRASH_EPOCH   E: the reordering model, crash in epoch E
  *                          (the budget is then ignored)
  *   E2ATOMIC_CRASH_LOG     the epoch's log (with E2ATOMIC_CRASH_EPOCH)
+ *   E2ATOMIC_CRASH_OURS    a directory holding our programs: a process
+ *                          whose executable lies outside it is a stock
+ *                          program (our debugfs runs stock debugfs
+ *                          without the stock view); unset, the stock
+ *                          view's presence tells
  *
  * The write entry points are those libext2fs' unix I/O manager imports:
  * pwrite/pwrite64 (blocks), write after lseek (write_byte) and
@@ -61,6 +66,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -130,6 +136,29 @@ static void read_mode(void)
 		epoch = strtoll(e, NULL, 0);
 }
 
+/*
+ * Is this process a stock program (its writes are the stock phase of
+ * the run, which the sweep reports apart)?  Our front ends preload the
+ * stock view into the stock e2fsck and resize2fs they run
+ * (lib/stock/stock.c); our debugfs runs stock debugfs without it.
+ */
+static int stock_program(void)
+{
+	const char *ours = getenv("E2ATOMIC_CRASH_OURS");
+	char exe[4096];
+	ssize_t n;
+
+	if (dlsym(RTLD_DEFAULT, "stockview_set_real"))
+		return 1;
+	if (!ours || !*ours)
+		return 0;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return 0;
+	exe[n] = 0;
+	return strncmp(exe, ours, strlen(ours)) != 0;
+}
+
 __attribute__((constructor))
 static void crash_init(void)
 {
@@ -155,13 +184,7 @@ static void crash_init(void)
 	image_ino = st.st_ino;
 	read_mode();
 	active = 1;
-	/*
-	 * Our front ends preload the stock view into the stock programs
-	 * they run (lib/stock/stock.c): its presence marks the stock phase
-	 * of the run, which the sweep reports.
-	 */
-	if (dlsym(RTLD_DEFAULT, "stockview_set_real"))
-		is_stock = 1;
+	is_stock = stock_program();
 }
 
 /* A stock program that wrote ends: our front end takes over again. */

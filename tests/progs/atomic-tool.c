@@ -19,9 +19,10 @@
  *   atomic-tool many   IMG PREFIX N WINDOWS (N written atomic files)
  *   atomic-tool deep   IMG NAME             (400 windows of U = 16, two
  *                                    extents each, every other window)
- *   atomic-tool blocks IMG NAME        one line per block below i_size:
- *                                    "LBLK HASH", HASH "zero" for a block
- *                                    of zeros (a hole reads as zeros)
+ *   atomic-tool blocks IMG NAME [BYTES]  one line per block (or piece of
+ *                                    BYTES, e.g. 512 for sectors) below
+ *                                    i_size: "INDEX HASH", HASH "zero"
+ *                                    for zeros (a hole reads as zeros)
  *   atomic-tool hashes IMG NAME[:BYTES]...  "NAME HASH" per file, as
  *                                    hash does ("missing" when the name
  *                                    or its data cannot be read)
@@ -74,8 +75,9 @@ static __u64 fnv(const unsigned char *buf, unsigned int len, int *zero)
 	return h;
 }
 
-/* blocks IMG NAME: a hash per block, for checks block by block. */
-static errcode_t print_blocks(ext2_filsys fs, ext2_ino_t ino)
+/* blocks IMG NAME [BYTES]: a hash per piece, for checks piece by piece. */
+static errcode_t print_blocks(ext2_filsys fs, ext2_ino_t ino,
+			      unsigned int piece)
 {
 	unsigned char *buf = NULL;
 	ext2_file_t file;
@@ -89,9 +91,12 @@ static errcode_t print_blocks(ext2_filsys fs, ext2_ino_t ino)
 		return err;
 	err = ext2fs_file_get_lsize(file, &size);
 	if (!err)
-		err = ext2fs_get_mem(fs->blocksize, &buf);
-	for (lblk = 0; !err && lblk * fs->blocksize < size; lblk++) {
-		err = ext2fs_file_read(file, buf, fs->blocksize, &got);
+		if (!piece || piece > fs->blocksize)
+		piece = fs->blocksize;
+	if (!err)
+		err = ext2fs_get_mem(piece, &buf);
+	for (lblk = 0; !err && lblk * piece < size; lblk++) {
+		err = ext2fs_file_read(file, buf, piece, &got);
 		if (err)
 			break;
 		h = fnv(buf, got, &zero);
@@ -199,7 +204,7 @@ int main(int argc, char **argv)
 			com_err("atomic-tool", err, "on %s", argv[3]);
 		return err ? 2 : 0;
 	}
-	if ((argc == 4 && !strcmp(argv[1], "blocks")) ||
+	if (((argc == 4 || argc == 5) && !strcmp(argv[1], "blocks")) ||
 	    (argc >= 4 && !strcmp(argv[1], "hashes"))) {
 		err = ext2fs_open(argv[2], EXT2_FLAG_64BITS, 0, 0,
 				  unix_io_manager, &fs);
@@ -210,7 +215,8 @@ int main(int argc, char **argv)
 		if (argv[1][1] == 'a')
 			print_hashes(fs, argc - 3, argv + 3);
 		else
-			err = print_blocks(fs, lookup(fs, argv[3]));
+			err = print_blocks(fs, lookup(fs, argv[3]), argc == 5 ?
+					   strtoul(argv[4], NULL, 0) : 0);
 		ext2fs_free(fs);
 		if (err)
 			com_err("atomic-tool", err, "on %s", argv[3]);
