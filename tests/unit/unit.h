@@ -41,6 +41,7 @@ void add_args_tests(void);
 void add_flags_tests(void);
 void add_sbview_tests(void);
 void add_shrink_tests(void);
+void add_batch_tests(void);
 
 #define ADD_SUITE(name, ...) do {					\
 	CU_pSuite s = CU_add_suite(name, NULL, NULL);			\

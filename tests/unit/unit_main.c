@@ -194,6 +194,7 @@ int main(int argc, char **argv)
 	add_flags_tests();
 	add_sbview_tests();
 	add_shrink_tests();
+	add_batch_tests();
 	add_crash_tests();
 	CU_basic_set_mode(verbose ? CU_BRM_VERBOSE : CU_BRM_NORMAL);
 	if (only && !(suite = CU_get_suite(only))) {
