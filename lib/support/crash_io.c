@@ -59,7 +59,6 @@ static void start_run(void)
 {
 	writes = 0;
 	flushes = 0;
-	nr_logged = 0;
 	trace = getenv("E2ATOMIC_CRASH_TRACE") != NULL;
 }
 
@@ -74,6 +73,8 @@ void crash_io_set_epoch(long e, const char *log)
 {
 	budget = -1;
 	epoch = e;
+	if (e >= 0)
+		nr_logged = 0;
 	snprintf(epoch_log, sizeof(epoch_log), "%s", log ? log : "");
 	start_run();
 }

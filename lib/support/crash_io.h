@@ -46,7 +46,7 @@ long crash_io_flushes(void);
  * Where piece i of the crash epoch's log lies in the image (pieces as
  * crash_model_log cuts them, numbered as the selectors number them),
  * so that a test can name the piece of a given block.  Returns 0, or
- * -1 when the last run logged no such piece.
+ * -1 when the last run in reorder mode logged no such piece.
  */
 int crash_io_piece(long i, unsigned long long *off, unsigned int *len);
 
