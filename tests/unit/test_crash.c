@@ -209,9 +209,9 @@ struct sweep_result {
 	int		lost;		/* before any repair */
 	int		lost_own;	/* after our e2fsck -fy */
 	int		rule_own;	/* windows still broken after it */
-	int		unclean;	/* -fy failed or -fn after it not clean */
+	int		unclean;	/* -fy failed, or -fn unclean */
 	int		lost_stock;	/* after stock e2fsck -fy alone */
-	int		bit_lost;	/* atomic_write bit gone, at any stage */
+	int		bit_lost;	/* the bit gone, at any stage */
 	int		stock_not_run;	/* image stock could not be given */
 };
 
@@ -362,14 +362,16 @@ static void check_state(const struct crash_case *cc, struct sweep_result *r,
 	bit_ok &= bit;
 	if (bad) {
 		r->rule_own++;
-		note_failure(cc, r, state, "windows broken after our e2fsck -fy");
+		note_failure(cc, r, state,
+			     "windows broken after our e2fsck -fy");
 	}
 	if (status > 1) {
 		r->unclean++;
 		note_failure(cc, r, state, "our e2fsck -fy exit status > 1");
 	} else if (our_fsck(cc->work, "-fn")) {
 		r->unclean++;
-		note_failure(cc, r, state, "our e2fsck -fn after -fy not clean");
+		note_failure(cc, r, state,
+			     "our e2fsck -fn after -fy not clean");
 	}
 
 	status = stock_repair(cc->copy);
