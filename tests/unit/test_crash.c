@@ -491,7 +491,7 @@ static void add_selector(struct selectors *sl, const char *fmt, long a,
 /*
  * all, none, every piece dropped in turn, every piece torn (after one
  * sector k rotating with the piece, or after each with TEAR_ALL), and
- * the random states.
+ * the random states; only all when the epoch wrote nothing.
  */
 static void epoch_selectors(const char *log, long n, struct selectors *sl)
 {
@@ -500,6 +500,8 @@ static void epoch_selectors(const char *log, long n, struct selectors *sl)
 
 	sl->n = 0;
 	add_selector(sl, "all", 0, 0);
+	if (!n)
+		return;		/* an empty epoch has one state */
 	add_selector(sl, "none", 0, 0);
 	for (i = 0; i < n; i++)
 		add_selector(sl, "drop:%ld", i, 0);
