@@ -460,12 +460,14 @@ static int relocate(const char *cmd, const char *name, ext2_filsys fs,
 {
 	struct ext2fs_atomic_reloc_stats st = { 0, 0 };
 	ext2fs_atomic_alloc_t ac;
-	errcode_t err;
+	errcode_t err, err2;
 
 	err = ext2fs_atomic_alloc_open(fs, &ac);
 	if (!err) {
 		err = ext2fs_atomic_relocate_inode(ac, ino, NULL, NULL, &st);
-		ext2fs_atomic_alloc_close(ac);
+		err2 = ext2fs_atomic_alloc_close(ac);
+		if (!err)
+			err = err2;
 	}
 	if (err)
 		com_err(cmd, err, "while moving the windows of %s%s", name,
@@ -573,8 +575,11 @@ static void inherit(struct session *s, const char *cmd, ext2_ino_t dir,
 	changed = !err;
 	if (!err && LINUX_S_ISREG(inode.i_mode) &&
 	    relocate(cmd, name, fs, ino, 1) < 0) {
+		/* The repair may have switched part of the tree: reread. */
+		err = ext2fs_read_inode(fs, ino, &inode);
 		inode.i_flags &= ~EXT4_ATOMIC_FL;
-		err = ext2fs_write_inode(fs, ino, &inode);
+		if (!err)
+			err = ext2fs_write_inode(fs, ino, &inode);
 		com_err(cmd, 0, "%s was written without Atomic_Write", name);
 	}
 	if (err)
@@ -714,12 +719,12 @@ static int wrap_fallocate(struct session *s, int argc, char **argv,
 			  const char *line)
 {
 	struct ext2_inode inode;
-	ext2fs_atomic_alloc_t ac;
+	ext2fs_atomic_alloc_t ac = NULL;
 	blk64_t start, end = 0, unit, w, w0, w1, first;
 	__u64 missing = 0;
 	ext2_filsys fs;
 	ext2_ino_t ino;
-	errcode_t err = 0;
+	errcode_t err = 0, err2;
 	int changed = 0;
 
 	if ((argc != 3 && argc != 4) || parse_block(argv[2], &start) ||
@@ -756,8 +761,9 @@ static int wrap_fallocate(struct session *s, int argc, char **argv,
 						  w - first + 1, 0, 0);
 		changed = 1;
 	}
-	if (!err || changed)
-		ext2fs_atomic_alloc_close(ac);
+	err2 = ext2fs_atomic_alloc_close(ac);
+	if (!err)
+		err = err2;
 	if (err)
 		com_err(argv[0], err, "while fallocating %s", argv[1]);
 out:
@@ -765,74 +771,41 @@ out:
 	return 0;
 }
 
-/* Zero the written blocks of [from, to] in place (part of a window). */
-static errcode_t zero_part(ext2_filsys fs, ext2_ino_t ino,
-			   struct ext2_inode *inode, blk64_t from, blk64_t to,
-			   int *changed)
-{
-	blk64_t lblk, pblk;
-	errcode_t err = 0;
-	char *zero = NULL;
-	int flags;
-
-	err = ext2fs_get_memzero(fs->blocksize, &zero);
-	for (lblk = from; lblk <= to && !err; lblk++) {
-		pblk = 0;
-		flags = 0;
-		err = ext2fs_bmap2(fs, ino, inode, NULL, 0, lblk, &flags, &pblk);
-		if (err || !pblk || (flags & BMAP_RET_UNINIT))
-			continue;
-		err = io_channel_write_blk64(fs->io, pblk, 1, zero);
-		*changed = 1;
-	}
-	ext2fs_free_mem(&zero);
-	return err;
-}
-
 /*
  * punch <file> start_blk [end_blk] on an atomic file, as the patched
- * kernel does: whole windows are deallocated, the parts of windows at
- * either end are zeroed in place, so no window loses a block.
+ * kernel does (ext2fs_atomic_punch): whole windows are deallocated
+ * copy on write, the parts of windows at either end are zeroed in
+ * place, so no window loses a block.
  */
 static int wrap_punch(struct session *s, int argc, char **argv,
 		      const char *line)
 {
+	ext2fs_atomic_alloc_t ac = NULL;
 	struct ext2_inode inode;
-	blk64_t start, end = ~0ULL, unit, ws, we;
+	blk64_t start, end = ~0ULL;
 	ext2_filsys fs;
 	ext2_ino_t ino;
-	errcode_t err = 0;
-	int changed = 0;
+	errcode_t err, err2;
 
 	if ((argc != 3 && argc != 4) || parse_block(argv[2], &start) ||
 	    (argc == 4 && parse_block(argv[3], &end)) || end < start ||
 	    !atomic_target(s, argv[1], &fs, &ino, &inode))
 		return stock(s, line);
-	if (refuse_broken(fs, argv[0], argv[1], ino, &inode))
-		goto out;
-	unit = ext2fs_atomic_unit_blocks(fs);
-	ws = (start + unit - 1) / unit * unit;	/* first whole window */
-	we = end == ~0ULL ? end : (end + 1) / unit * unit;	/* its end */
-	if (ws >= we || (end != ~0ULL && we == 0)) {
-		err = zero_part(fs, ino, &inode, start, end, &changed);
-		goto done;
+	if (refuse_broken(fs, argv[0], argv[1], ino, &inode)) {
+		session_close_fs(fs, 0);
+		return 0;
 	}
-	if (start < ws)
-		err = zero_part(fs, ino, &inode, start, ws - 1, &changed);
-	if (!err && end != ~0ULL && we <= end)
-		err = zero_part(fs, ino, &inode, we, end, &changed);
-	if (!err) {
-		err = ext2fs_punch(fs, ino, &inode, NULL, ws,
-				   we == ~0ULL ? ~0ULL : we - 1);
-		changed = 1;
-	}
-done:
+	err = ext2fs_atomic_alloc_open(fs, &ac);
+	if (!err)
+		err = ext2fs_atomic_punch(ac, ino, &inode, start, end);
+	err2 = ext2fs_atomic_alloc_close(ac);
+	if (!err)
+		err = err2;
 	if (err)
 		com_err(argv[0], err, "while truncating inode %u from %llu to "
 			"%llu", ino, (unsigned long long) start,
 			(unsigned long long) end);
-out:
-	session_close_fs(fs, changed);
+	session_close_fs(fs, 1);
 	return 0;
 }
 

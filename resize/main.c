@@ -223,7 +223,9 @@ static int evacuate(const struct ext2fs_atomic_shrink_plan *p,
 		err = ext2fs_atomic_evacuate(ac, p,
 					     progress_on ? show_progress : NULL,
 					     &marks, &st);
-	ext2fs_atomic_alloc_close(ac);
+	err2 = ext2fs_atomic_alloc_close(ac);
+	if (!err)
+		err = err2;
 	if (fs) {
 		err2 = ext2fs_close_free(&fs);
 		if (!err)

@@ -7,16 +7,15 @@
  * search uses the bitmaps' own find_first_zero/find_first_set, so it
  * skips used and free stretches without looking at single blocks.
  *
- * Besides fs->block_map the allocator consults two maps of its own:
+ * Besides fs->block_map the allocator consults a map of its own,
  * "meta", every group's metadata (belt and braces: the block bitmap
- * already marks it, unless it is damaged), and "freed", every block
- * freed through the allocator, which must not be reused while the old
- * mapping of a moved window may still be what is on disk.  Extent tree
- * blocks freed by a copy-on-write switch are the exception: once a
- * flush has put the switch on the device nothing on disk points to
- * them, so every TREE_BATCH of them the allocator flushes and takes
- * them back (a long repair would otherwise eat a new block per changed
- * leaf).
+ * already marks it, unless it is damaged).  Blocks that a change
+ * unlinks are not freed at once: the batch (atomic_batch.c) keeps them
+ * marked in fs->block_map until the switch that unlinked them is on
+ * disk behind a flush, so neither this allocator nor libext2fs can
+ * overwrite data that the file on disk may still map.  When no run is
+ * free and the batch holds such blocks, the allocator syncs the batch
+ * and looks again.
  */
 
 #include <errno.h>
@@ -24,15 +23,11 @@
 
 #include "atomic_int.h"
 
-#define TREE_BATCH	64
-
 struct ext2fs_atomic_alloc {
 	ext2_filsys		fs;
 	blk64_t			unit;
 	ext2fs_block_bitmap	meta;
-	ext2fs_block_bitmap	freed;
-	blk64_t			tree[TREE_BATCH];	/* freed tree blocks */
-	int			nr_tree;		/* waiting for a flush */
+	struct atomic_batch	*batch;
 };
 
 static blk64_t round_up(blk64_t blk, blk64_t unit)
@@ -80,8 +75,7 @@ errcode_t ext2fs_atomic_alloc_open(ext2_filsys fs, ext2fs_atomic_alloc_t *ret)
 					      &ac->meta);
 	if (retval)
 		goto cleanup;
-	retval = ext2fs_allocate_block_bitmap(fs, "atomic freed map",
-					      &ac->freed);
+	retval = atomic_batch_new(&ac->batch);
 	if (retval)
 		goto cleanup;
 	for (group = 0; group < fs->group_desc_count; group++)
@@ -98,15 +92,29 @@ ext2_filsys ext2fs_atomic_alloc_fs(ext2fs_atomic_alloc_t ac)
 	return ac->fs;
 }
 
-void ext2fs_atomic_alloc_close(ext2fs_atomic_alloc_t ac)
+struct atomic_batch *atomic_alloc_batch(ext2fs_atomic_alloc_t ac)
 {
+	return ac->batch;
+}
+
+/*
+ * Sync the batch (every queued switch written and flushed, every block
+ * it unlinked free again), then let go.  The filesystem's bitmaps and
+ * counters are written when it is closed, after this.
+ */
+errcode_t ext2fs_atomic_alloc_close(ext2fs_atomic_alloc_t ac)
+{
+	errcode_t retval = 0;
+
 	if (!ac)
-		return;
+		return 0;
+	if (ac->batch)
+		retval = ext2fs_atomic_sync(ac);
 	if (ac->meta)
 		ext2fs_free_block_bitmap(ac->meta);
-	if (ac->freed)
-		ext2fs_free_block_bitmap(ac->freed);
+	atomic_batch_free(ac->batch);
 	ext2fs_free_mem(&ac);
+	return retval;
 }
 
 /* First block >= blk that is free in map, or end if there is none. */
@@ -160,8 +168,6 @@ static errcode_t search(ext2fs_atomic_alloc_t ac, blk64_t from, blk64_t to,
 		skip = blocked_until(fs->block_map, start, len, to);
 		if (!skip)
 			skip = blocked_until(ac->meta, start, len, to);
-		if (!skip)
-			skip = blocked_until(ac->freed, start, len, to);
 		if (!skip) {
 			*ret = start;
 			return 0;
@@ -195,13 +201,23 @@ errcode_t ext2fs_atomic_find_run(ext2fs_atomic_alloc_t ac, blk64_t goal,
 	return search(ac, lo, goal + len < end ? goal + len : end, len, ret);
 }
 
-/* Find a run and take it: bitmap, group counters, checksums, sb count. */
+/*
+ * Find a run and take it: bitmap, group counters, checksums, sb count.
+ * Blocks the batch holds back are tried too, after a sync.
+ */
 errcode_t ext2fs_atomic_alloc_run(ext2fs_atomic_alloc_t ac, blk64_t goal,
 				  blk64_t limit, blk64_t len, blk64_t *ret)
 {
 	errcode_t retval;
 
 	retval = ext2fs_atomic_find_run(ac, goal, limit, len, ret);
+	if (retval == EXT2_ET_ATOMIC_NO_SPACE &&
+	    atomic_batch_holds_blocks(ac)) {
+		retval = ext2fs_atomic_sync(ac);
+		if (!retval)
+			retval = ext2fs_atomic_find_run(ac, goal, limit, len,
+							ret);
+	}
 	if (retval)
 		return retval;
 	ext2fs_block_alloc_stats_range(ac->fs, *ret, len, +1);
@@ -209,20 +225,28 @@ errcode_t ext2fs_atomic_alloc_run(ext2fs_atomic_alloc_t ac, blk64_t goal,
 }
 
 /*
- * Give blocks back to the filesystem, but never to this allocator.
- * With bigalloc a cluster is freed once, however many of its blocks
- * are named (the blocks of a cluster all belong to one logical cluster
- * of one file, which the caller frees as a whole).
+ * Blocks a queued change unlinks: freed once the change is on disk
+ * (atomic_batch.c).  Blocks that nothing on disk ever pointed to may
+ * go back at once with ext2fs_block_alloc_stats_range().
  */
-void ext2fs_atomic_free_blocks(ext2fs_atomic_alloc_t ac, blk64_t blk,
-			       blk64_t len)
+errcode_t ext2fs_atomic_free_blocks(ext2fs_atomic_alloc_t ac, blk64_t blk,
+				    blk64_t len)
+{
+	return atomic_defer_free(ac, blk, len);
+}
+
+/*
+ * Give blocks back to the filesystem.  With bigalloc a cluster is
+ * freed once, however many of its blocks are named (the blocks of a
+ * cluster all belong to one logical cluster of one file, which the
+ * caller frees as a whole).
+ */
+void atomic_release_blocks(ext2fs_atomic_alloc_t ac, blk64_t blk,
+			   blk64_t len)
 {
 	ext2_filsys fs = ac->fs;
 	blk64_t end = blk + len;
 
-	if (!len)
-		return;
-	ext2fs_mark_block_bitmap_range2(ac->freed, blk, len);
 	if (EXT2FS_CLUSTER_RATIO(fs) == 1) {
 		ext2fs_block_alloc_stats_range(fs, blk, len, -1);
 		return;
@@ -231,27 +255,6 @@ void ext2fs_atomic_free_blocks(ext2fs_atomic_alloc_t ac, blk64_t blk,
 	for (; blk < end; blk += EXT2FS_CLUSTER_RATIO(fs))
 		if (ext2fs_test_block_bitmap2(fs->block_map, blk))
 			ext2fs_block_alloc_stats2(fs, blk, -1);
-}
-
-/*
- * A tree block the file no longer points to (see the header comment).
- */
-errcode_t atomic_free_tree_block(ext2fs_atomic_alloc_t ac, blk64_t blk)
-{
-	errcode_t retval;
-	int i;
-
-	ext2fs_atomic_free_blocks(ac, blk, 1);
-	ac->tree[ac->nr_tree++] = blk;
-	if (ac->nr_tree < TREE_BATCH)
-		return 0;
-	retval = io_channel_flush(ac->fs->io);
-	if (retval)
-		return retval;
-	for (i = 0; i < ac->nr_tree; i++)
-		ext2fs_unmark_block_bitmap2(ac->freed, ac->tree[i]);
-	ac->nr_tree = 0;
-	return 0;
 }
 
 /* Does [blk, blk + len) touch any group's metadata? */
@@ -279,8 +282,6 @@ static int in_free_unit(ext2fs_atomic_alloc_t ac, blk64_t blk)
 	return next_set(fs->block_map, start, start + ac->unit) ==
 			start + ac->unit &&
 	       next_set(ac->meta, start, start + ac->unit) ==
-			start + ac->unit &&
-	       next_set(ac->freed, start, start + ac->unit) ==
 			start + ac->unit;
 }
 
@@ -296,10 +297,6 @@ static errcode_t loose_search(ext2fs_atomic_alloc_t ac, blk64_t from,
 			break;
 		if (ext2fs_test_block_bitmap2(ac->meta, blk)) {
 			pos = next_zero(ac->meta, blk, to);
-			continue;
-		}
-		if (ext2fs_test_block_bitmap2(ac->freed, blk)) {
-			pos = next_zero(ac->freed, blk, to);
 			continue;
 		}
 		if (!in_free_unit(ac, blk)) {
@@ -319,7 +316,7 @@ static errcode_t loose_search(ext2fs_atomic_alloc_t ac, blk64_t from,
  * Take one block for metadata (an extent-tree node) without breaking
  * a free aligned run: the first free block at or after goal (wrapping
  * around) whose unit is partly in use; any free block if there is no
- * such block.  Blocks freed in this session are never taken.
+ * such block.
  */
 errcode_t ext2fs_atomic_alloc_loose_block(ext2fs_atomic_alloc_t ac,
 					  blk64_t goal, blk64_t *ret)

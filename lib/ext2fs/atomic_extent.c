@@ -17,11 +17,14 @@
  * never changes a tree block in place: atomic_set_range() rebuilds
  * each leaf it changes in memory, writes it (split over more blocks if
  * it overflows) and every node above it to new blocks, and switches
- * the file over with one write of the inode, where the root lives; the
- * old path's blocks are freed afterwards (reused only after a flush,
- * atomic_alloc.c).  A torn write can then only
- * hit a block nothing points to yet, or the inode, whose 256 bytes lie
- * in one sector-aligned piece of its inode table block.
+ * the file over by changing the root, which lives in the inode: the
+ * inode is queued in the allocator's batch (atomic_batch.c), which
+ * flushes the new blocks before it writes the inode, so however the
+ * disk orders the writes, the inode on disk points either at the old
+ * tree or at a new one that is wholly there.  The old path's blocks
+ * are freed once that inode write is behind a flush.  A torn write can
+ * then only hit a block nothing points to yet, or the inode, whose 256
+ * bytes lie in one sector-aligned piece of its inode table block.
  */
 
 #include <string.h>
@@ -348,7 +351,10 @@ static errcode_t write_level(struct atomic_tree *t, int g, struct elist *cur)
 	return retval;
 }
 
-/* Rewrite the root in the inode with the entries of l: the one switch. */
+/*
+ * Rewrite the root in the inode with the entries of l: the one switch,
+ * queued in the batch.
+ */
 static errcode_t write_root(struct atomic_tree *t, int depth,
 			    const struct elist *l)
 {
@@ -360,7 +366,7 @@ static errcode_t write_root(struct atomic_tree *t, int depth,
 	root->eh_depth = ext2fs_cpu_to_le16(l->n ? depth : 0);
 	for (i = 0; i < l->n; i++)
 		encode_entry(root, i, depth == 0, &l->e[i]);
-	return ext2fs_write_inode(t->fs, t->ino, t->inode);
+	return atomic_queue_inode(t->ac, t->ino, t->inode);
 }
 
 /*
@@ -368,9 +374,9 @@ static errcode_t write_root(struct atomic_tree *t, int depth,
  * new leaf (or leaves, when they do not fit one block) and every node
  * above it go to new blocks, each parent with its path entry replaced
  * by the entries of its new children; the root, in the inode, is
- * written last, growing a level when it overflows.  Only that inode
- * write makes the file see the change.  Then the old path's blocks are
- * freed.
+ * changed last, growing a level when it overflows, and the inode
+ * queued: only its write makes the file see the change.  The old
+ * path's blocks are freed once that write is on disk.
  */
 static errcode_t cow_path(struct atomic_tree *t, struct path_node *p,
 			  int depth, struct elist *cur)
@@ -416,7 +422,7 @@ static errcode_t cow_path(struct atomic_tree *t, struct path_node *p,
 	if (retval)
 		goto cleanup;
 	for (g = 0; p[g].blk && !retval; g++)
-		retval = atomic_free_tree_block(t->ac, p[g].blk);
+		retval = ext2fs_atomic_free_blocks(t->ac, p[g].blk, 1);
 	if (retval)
 		goto cleanup;
 	/* The handle's view of the tree is stale now. */

@@ -7,16 +7,19 @@
  *   1. read the old mapping of [L0, L1);
  *   2. take an aligned free run P of L1 - L0 blocks;
  *   3. copy every written block below EOF to P + (lblk - L0), in large
- *      pieces, and flush: the new copy is on disk before any metadata
- *      points to it;
+ *      pieces;
  *   4. switch the extent tree over: [L0, L1) maps P, written where
  *      the old map had written blocks below EOF, unwritten elsewhere
  *      (holes included); atomic_set_range() does it copy on write,
- *      each changed leaf and the path above it to new blocks and one
- *      inode write per leaf (atomic_extent.c), so at every moment each
- *      block of the file maps a copy of its data;
- *   5. free the old blocks (never reused by this allocator, see
- *      atomic_alloc.c) and account for the filled holes.
+ *      each changed leaf and the path above it to new blocks, the
+ *      inode changed in memory and queued (atomic_extent.c);
+ *   5. free the old blocks: they stay taken until the switch is on
+ *      disk.
+ *
+ * The batch (atomic_batch.c) then flushes the copies and the new tree
+ * blocks of many moves at once, and only after that flush writes the
+ * inodes, so at every moment of a crash each block of the file maps a
+ * copy of its data, in whatever order the disk took the writes.
  *
  * Written blocks that lie wholly past EOF become unwritten (the rule
  * demands it); unwritten blocks stay unwritten and are not copied.
@@ -28,33 +31,15 @@
 
 #define COPY_CHUNK_BYTES	(1024 * 1024)
 
-struct seg {
-	blk64_t	lblk;
-	blk64_t	pblk;
-	blk64_t	len;
-	int	uninit;
-};
-
-struct seg_list {
-	struct seg	*segs;
-	size_t		nr;
-	size_t		alloc;
-};
-
 static errcode_t seg_add(struct seg_list *sl, blk64_t lblk, blk64_t pblk,
 			 blk64_t len, int uninit)
 {
 	errcode_t retval;
 
-	if (sl->nr == sl->alloc) {
-		size_t n = sl->alloc ? sl->alloc * 2 : 16;
-
-		retval = ext2fs_resize_mem(sl->alloc * sizeof(struct seg),
-					   n * sizeof(struct seg), &sl->segs);
-		if (retval)
-			return retval;
-		sl->alloc = n;
-	}
+	retval = atomic_room_for(&sl->segs, &sl->alloc, sl->nr,
+				 sizeof(struct seg));
+	if (retval)
+		return retval;
 	sl->segs[sl->nr].lblk = lblk;
 	sl->segs[sl->nr].pblk = pblk;
 	sl->segs[sl->nr].len = len;
@@ -64,11 +49,11 @@ static errcode_t seg_add(struct seg_list *sl, blk64_t lblk, blk64_t pblk,
 }
 
 /*
- * The old mapping of [l0, l1), in logical order.  A map that a sound
+ * The mapping of [l0, l1), in logical order.  A map that a sound
  * filesystem cannot have (overlapping extents, blocks outside the
  * filesystem) is refused before anything is copied or freed.
  */
-static errcode_t collect(struct atomic_tree *t, blk64_t l0, blk64_t l1,
+errcode_t atomic_collect(struct atomic_tree *t, blk64_t l0, blk64_t l1,
 			 struct seg_list *sl)
 {
 	struct ext2_super_block *sb = t->fs->super;
@@ -96,7 +81,10 @@ static errcode_t collect(struct atomic_tree *t, blk64_t l0, blk64_t l1,
 	return retval;
 }
 
-/* Copy the written blocks below eof of every segment to the new run. */
+/*
+ * Copy the written blocks below eof of every segment to the new run.
+ * No flush here: the batch flushes before any inode points at the copy.
+ */
 static errcode_t copy_data(ext2_filsys fs, const struct seg_list *sl,
 			   blk64_t l0, blk64_t new_pblk, blk64_t eof,
 			   struct ext2fs_atomic_reloc_stats *st)
@@ -131,7 +119,6 @@ static errcode_t copy_data(ext2_filsys fs, const struct seg_list *sl,
 				st->blocks_copied += n;
 		}
 	}
-	retval = io_channel_flush(fs->io);
 cleanup:
 	ext2fs_free_mem(&buf);
 	return retval;
@@ -171,9 +158,8 @@ static errcode_t new_map(const struct seg_list *sl, blk64_t l0, blk64_t l1,
 	return retval;
 }
 
-/* Logical clusters of [l0, l1) that the old mapping left unmapped. */
-static blk64_t unmapped_clusters(ext2_filsys fs, const struct seg_list *sl,
-				 blk64_t l0, blk64_t l1)
+/* Logical clusters that the segments map. */
+blk64_t atomic_mapped_clusters(ext2_filsys fs, const struct seg_list *sl)
 {
 	blk64_t mapped = 0, last = ~0ULL, c, first, end;
 	size_t i;
@@ -187,7 +173,7 @@ static blk64_t unmapped_clusters(ext2_filsys fs, const struct seg_list *sl,
 				last = c;
 			}
 	}
-	return EXT2FS_B2C(fs, l1 - l0) - mapped;
+	return mapped;
 }
 
 /* Step 4 of the header comment. */
@@ -208,15 +194,15 @@ static errcode_t switch_over(struct atomic_tree *t,
 /*
  * Move windows [first_window, first_window + nr_windows) of inode ino
  * to one aligned free run, preferably at or after goal, below limit
- * (0: anywhere).  inode may be NULL; if given, it is kept up to date.
- * Windows with no mapped block are left alone.
+ * (0: anywhere).  inode may be NULL; if given, it is kept up to date
+ * (and must be the file's current state: the batch's copy, see
+ * ext2fs_atomic_read_inode()).  Windows with no mapped block are left
+ * alone.
  */
-errcode_t ext2fs_atomic_move_windows(ext2fs_atomic_alloc_t ac,
-				     ext2_ino_t ino,
-				     struct ext2_inode *inode,
-				     __u64 first_window, __u64 nr_windows,
-				     blk64_t goal, blk64_t limit,
-				     struct ext2fs_atomic_reloc_stats *st)
+static errcode_t move_windows(ext2fs_atomic_alloc_t ac, ext2_ino_t ino,
+			      struct ext2_inode *inode, __u64 first_window,
+			      __u64 nr_windows, blk64_t goal, blk64_t limit,
+			      struct ext2fs_atomic_reloc_stats *st)
 {
 	ext2_filsys fs = ext2fs_atomic_alloc_fs(ac);
 	blk64_t unit = ext2fs_atomic_unit_blocks(fs);
@@ -230,6 +216,12 @@ errcode_t ext2fs_atomic_move_windows(ext2fs_atomic_alloc_t ac,
 
 	if (!nr_windows || l1 > (1ULL << 32))
 		return EXT2_ET_ATOMIC_BAD_RANGE;
+	if (!inode) {
+		retval = ext2fs_atomic_read_inode(ac, ino, &inode_buf);
+		if (retval)
+			return retval;
+		inode = &inode_buf;
+	}
 	retval = atomic_extent_inode(fs, ino, &inode, &inode_buf);
 	if (retval)
 		return retval;
@@ -238,7 +230,7 @@ errcode_t ext2fs_atomic_move_windows(ext2fs_atomic_alloc_t ac,
 	retval = atomic_tree_open(ac, ino, inode, t);
 	if (retval)
 		goto cleanup;
-	retval = collect(t, l0, l1, &sl);
+	retval = atomic_collect(t, l0, l1, &sl);
 	if (retval || !sl.nr)
 		goto cleanup;
 	if (!goal)
@@ -252,33 +244,35 @@ errcode_t ext2fs_atomic_move_windows(ext2fs_atomic_alloc_t ac,
 		ext2fs_block_alloc_stats_range(fs, new_pblk, l1 - l0, -1);
 		goto cleanup;
 	}
-	/*
-	 * Metadata writes must reach the device in the order made, not in
-	 * the order a write-back cache evicts them.  The cache stays off
-	 * for the rest of the session: unix_io does not update cached
-	 * blocks while it is off, so turning it back on would serve stale
-	 * ones.  (Managers without the option ignore it.)
-	 */
-	io_channel_set_options(fs->io, "cache=off");
-	retval = switch_over(t, &sl, l0, l1, new_pblk, eof);
+	/* The filled holes count before the switch queues the inode. */
+	filled = EXT2FS_B2C(fs, l1 - l0) - atomic_mapped_clusters(fs, &sl);
+	if (filled)
+		retval = ext2fs_iblk_add_blocks(fs, inode, filled);
+	if (!retval)
+		retval = switch_over(t, &sl, l0, l1, new_pblk, eof);
+	for (i = 0; i < sl.nr && !retval; i++)
+		retval = ext2fs_atomic_free_blocks(ac, sl.segs[i].pblk,
+						   sl.segs[i].len);
 	if (retval)
 		goto cleanup;
-	for (i = 0; i < sl.nr; i++)
-		ext2fs_atomic_free_blocks(ac, sl.segs[i].pblk, sl.segs[i].len);
-	filled = unmapped_clusters(fs, &sl, l0, l1);
-	if (filled) {
-		retval = ext2fs_iblk_add_blocks(fs, inode, filled);
-		if (!retval)
-			retval = ext2fs_write_inode(fs, ino, inode);
-		if (retval)
-			goto cleanup;
-	}
 	if (st)
 		st->windows_moved += nr_windows;
 cleanup:
 	atomic_tree_close(t);
 	ext2fs_free_mem(&sl.segs);
 	return retval;
+}
+
+errcode_t ext2fs_atomic_move_windows(ext2fs_atomic_alloc_t ac,
+				     ext2_ino_t ino,
+				     struct ext2_inode *inode,
+				     __u64 first_window, __u64 nr_windows,
+				     blk64_t goal, blk64_t limit,
+				     struct ext2fs_atomic_reloc_stats *st)
+{
+	atomic_begin(ac);
+	return atomic_end(ac, move_windows(ac, ino, inode, first_window,
+					   nr_windows, goal, limit, st));
 }
 
 /* The broken windows of one inode, as the checker reports them. */
@@ -293,16 +287,10 @@ static int note_violation(ext2_ino_t ino EXT2FS_ATTR((unused)),
 			  const struct ext2fs_atomic_violation *v, void *priv)
 {
 	struct bad_list *bl = priv;
-	size_t n;
 
-	if (bl->nr == bl->alloc) {
-		n = bl->alloc ? bl->alloc * 2 : 16;
-		bl->err = ext2fs_resize_mem(bl->alloc * sizeof(*v),
-					    n * sizeof(*v), &bl->v);
-		if (bl->err)
-			return 1;
-		bl->alloc = n;
-	}
+	bl->err = atomic_room_for(&bl->v, &bl->alloc, bl->nr, sizeof(*v));
+	if (bl->err)
+		return 1;
 	bl->v[bl->nr++] = *v;
 	return 0;
 }
@@ -318,8 +306,7 @@ static errcode_t move_split(ext2fs_atomic_alloc_t ac, ext2_ino_t ino,
 {
 	errcode_t retval;
 
-	retval = ext2fs_atomic_move_windows(ac, ino, inode, first, n, goal,
-					    limit, st);
+	retval = move_windows(ac, ino, inode, first, n, goal, limit, st);
 	if (retval != EXT2_ET_ATOMIC_NO_SPACE || n == 1)
 		return retval;
 	retval = move_split(ac, ino, inode, first, n / 2, goal, limit, st);
@@ -350,8 +337,9 @@ errcode_t ext2fs_atomic_relocate_range2(ext2fs_atomic_alloc_t ac,
 
 	if (!per_move)
 		per_move = 1;
+	atomic_begin(ac);
 	if (!inode) {
-		retval = ext2fs_read_inode(fs, ino, &inode_buf);
+		retval = ext2fs_atomic_read_inode(ac, ino, &inode_buf);
 		inode = &inode_buf;
 	}
 	for (w = 0; w < n && !retval; w += k) {
@@ -359,7 +347,7 @@ errcode_t ext2fs_atomic_relocate_range2(ext2fs_atomic_alloc_t ac,
 		retval = move_split(ac, ino, inode, first + w, k, goal, limit,
 				    st);
 	}
-	return retval;
+	return atomic_end(ac, retval);
 }
 
 /* Move windows anywhere, near their old blocks. */
@@ -387,11 +375,11 @@ errcode_t ext2fs_atomic_relocate_inode(ext2fs_atomic_alloc_t ac,
 	errcode_t retval;
 	size_t i;
 
-	retval = ext2fs_read_inode(fs, ino, &inode);
-	if (retval)
-		return retval;
-	retval = ext2fs_atomic_check_inode(fs, ino, &inode, note_violation,
-					   &bl, NULL);
+	atomic_begin(ac);
+	retval = ext2fs_atomic_read_inode(ac, ino, &inode);
+	if (!retval)
+		retval = ext2fs_atomic_check_inode(fs, ino, &inode,
+						   note_violation, &bl, NULL);
 	if (!retval)
 		retval = bl.err;
 	if (retval)
@@ -408,7 +396,7 @@ errcode_t ext2fs_atomic_relocate_inode(ext2fs_atomic_alloc_t ac,
 	}
 cleanup:
 	ext2fs_free_mem(&bl.v);
-	return retval;
+	return atomic_end(ac, retval);
 }
 
 struct repair_scan {
@@ -449,9 +437,10 @@ errcode_t ext2fs_atomic_repair_all(ext2fs_atomic_alloc_t ac,
 	errcode_t retval;
 
 	memset(rs, 0, sizeof(*rs));
+	atomic_begin(ac);
 	retval = ext2fs_atomic_scan_inodes(ext2fs_atomic_alloc_fs(ac),
 					   repair_one, &r);
-	return retval ? retval : r.err;
+	return atomic_end(ac, retval ? retval : r.err);
 }
 
 /*
@@ -475,7 +464,9 @@ errcode_t ext2fs_atomic_repair_device(const char *device, io_manager io,
 		retval = ext2fs_atomic_alloc_open(fs, &ac);
 	if (!retval)
 		retval = ext2fs_atomic_repair_all(ac, rs);
-	ext2fs_atomic_alloc_close(ac);
+	err2 = ext2fs_atomic_alloc_close(ac);
+	if (!retval)
+		retval = err2;
 	err2 = ext2fs_close_free(&fs);
 	return retval ? retval : err2;
 }

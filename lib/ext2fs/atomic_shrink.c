@@ -149,19 +149,6 @@ static int governed(ext2_filsys fs, struct ext2_inode *inode)
 }
 
 /* Make room for element nr of *array (elements of elem bytes). */
-static errcode_t room_for(void *array, size_t *alloc, size_t nr, size_t elem)
-{
-	size_t n = *alloc ? 2 * *alloc : 64;
-	errcode_t retval;
-
-	if (nr < *alloc)
-		return 0;
-	retval = ext2fs_resize_mem(*alloc * elem, n * elem, array);
-	if (!retval)
-		*alloc = n;
-	return retval;
-}
-
 /* Free aligned units below limit (0: the end), in block order. */
 struct slot_list {
 	blk64_t	*start;
@@ -178,7 +165,7 @@ static errcode_t list_slots(ext2fs_atomic_alloc_t ac, blk64_t limit,
 
 	while (!ext2fs_atomic_find_run(ac, pos, limit, unit, &run) &&
 	       run >= pos) {
-		retval = room_for(&sl->start, &sl->alloc, sl->nr,
+		retval = atomic_room_for(&sl->start, &sl->alloc, sl->nr,
 				  sizeof(blk64_t));
 		if (retval)
 			return retval;
@@ -227,7 +214,8 @@ static int add_span(__u64 w, blk64_t lo, blk64_t hi, void *priv)
 	struct span_list *sp = priv;
 
 	(void) w;
-	sp->err = room_for(&sp->s, &sp->alloc, sp->nr, sizeof(struct span));
+	sp->err = atomic_room_for(&sp->s, &sp->alloc, sp->nr,
+				  sizeof(struct span));
 	if (sp->err)
 		return 1;
 	sp->s[sp->nr].lo = lo;
@@ -398,7 +386,8 @@ static int add_range(__u64 w, blk64_t lo, blk64_t hi, void *priv)
 		rl->r[rl->nr - 1].n++;
 		return 0;
 	}
-	rl->err = room_for(&rl->r, &rl->alloc, rl->nr, sizeof(struct range));
+	rl->err = atomic_room_for(&rl->r, &rl->alloc, rl->nr,
+				  sizeof(struct range));
 	if (rl->err)
 		return 1;
 	rl->r[rl->nr].first = w;
@@ -419,7 +408,8 @@ static int add_ino(ext2_filsys fs, ext2_ino_t ino, struct ext2_inode *inode,
 
 	if (!governed(fs, inode))
 		return 0;
-	il->err = room_for(&il->ino, &il->alloc, il->nr, sizeof(ext2_ino_t));
+	il->err = atomic_room_for(&il->ino, &il->alloc, il->nr,
+				  sizeof(ext2_ino_t));
 	if (il->err)
 		return 1;
 	il->ino[il->nr++] = ino;
@@ -439,7 +429,7 @@ static errcode_t evacuate_file(ext2fs_atomic_alloc_t ac, ext2_ino_t ino,
 	errcode_t retval;
 	size_t i;
 
-	retval = ext2fs_read_inode(fs, ino, &inode);
+	retval = ext2fs_atomic_read_inode(ac, ino, &inode);
 	if (!retval)
 		retval = walk_windows(fs, ino, &inode, add_range, &rl);
 	if (!retval)
@@ -474,6 +464,7 @@ errcode_t ext2fs_atomic_evacuate(ext2fs_atomic_alloc_t ac,
 	size_t i;
 
 	ext2fs_atomic_alloc_reserve(ac, plan->keep_out, plan->keep_out_len);
+	atomic_begin(ac);
 	retval = ext2fs_atomic_scan_inodes(fs, add_ino, &il);
 	if (!retval)
 		retval = il.err;
@@ -481,5 +472,5 @@ errcode_t ext2fs_atomic_evacuate(ext2fs_atomic_alloc_t ac,
 		retval = evacuate_file(ac, il.ino[i], plan, progress, priv,
 				       &done, st);
 	ext2fs_free_mem(&il.ino);
-	return retval;
+	return atomic_end(ac, retval);
 }

@@ -118,20 +118,35 @@ const char *ext2fs_atomic_problem_name(int problem);
  * Finds runs of whole units that start at a multiple of the unit,
  * counted from block 0 of the filesystem, free in the block bitmap and
  * clear of every group's metadata.  Blocks freed through the context
- * are not handed out again by it, so a relocation never overwrites
- * blocks whose old mapping may still be on disk.
+ * stay taken until the change that unlinked them is on disk behind a
+ * flush, so a relocation never overwrites blocks whose old mapping may
+ * still be what the disk holds.
+ *
+ * The context also orders every change of the library (atomic_batch.c):
+ * copies and new tree blocks are flushed before the inode that links
+ * them is written, many files' switches share one flush.  Public calls
+ * that change files commit before they return, unless batching is on;
+ * close syncs (commits, flushes, frees what the switches unlinked) and
+ * must come before the filesystem is closed.
  */
 typedef struct ext2fs_atomic_alloc *ext2fs_atomic_alloc_t;
 
 errcode_t ext2fs_atomic_alloc_open(ext2_filsys fs, ext2fs_atomic_alloc_t *ret);
-void ext2fs_atomic_alloc_close(ext2fs_atomic_alloc_t ac);
+errcode_t ext2fs_atomic_alloc_close(ext2fs_atomic_alloc_t ac);
+void ext2fs_atomic_set_batching(ext2fs_atomic_alloc_t ac, int on);
+errcode_t ext2fs_atomic_commit(ext2fs_atomic_alloc_t ac);
+errcode_t ext2fs_atomic_sync(ext2fs_atomic_alloc_t ac);
+errcode_t ext2fs_atomic_read_inode(ext2fs_atomic_alloc_t ac, ext2_ino_t ino,
+				   struct ext2_inode *inode);
+errcode_t ext2fs_atomic_write_inode(ext2fs_atomic_alloc_t ac, ext2_ino_t ino,
+				    struct ext2_inode *inode);
 ext2_filsys ext2fs_atomic_alloc_fs(ext2fs_atomic_alloc_t ac);
 errcode_t ext2fs_atomic_find_run(ext2fs_atomic_alloc_t ac, blk64_t goal,
 				 blk64_t limit, blk64_t len, blk64_t *ret);
 errcode_t ext2fs_atomic_alloc_run(ext2fs_atomic_alloc_t ac, blk64_t goal,
 				  blk64_t limit, blk64_t len, blk64_t *ret);
-void ext2fs_atomic_free_blocks(ext2fs_atomic_alloc_t ac, blk64_t blk,
-			       blk64_t len);
+errcode_t ext2fs_atomic_free_blocks(ext2fs_atomic_alloc_t ac, blk64_t blk,
+				    blk64_t len);
 int ext2fs_atomic_is_metadata(ext2fs_atomic_alloc_t ac, blk64_t blk,
 			      blk64_t len);
 errcode_t ext2fs_atomic_alloc_loose_block(ext2fs_atomic_alloc_t ac,
@@ -151,6 +166,9 @@ errcode_t ext2fs_atomic_alloc_windows(ext2fs_atomic_alloc_t ac,
 				      struct ext2_inode *inode,
 				      __u64 first_window, __u64 nr_windows,
 				      blk64_t goal, int flags);
+errcode_t ext2fs_atomic_punch(ext2fs_atomic_alloc_t ac, ext2_ino_t ino,
+			      struct ext2_inode *inode, blk64_t start,
+			      blk64_t end);
 
 /*
  * The window relocator (atomic_relocate.c)

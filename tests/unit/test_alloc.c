@@ -191,10 +191,19 @@ static void test_accounting(void)
 			free_before - 32);
 	CU_ASSERT_EQUAL(ext2fs_bg_free_blocks_count(t.fs, group),
 			group_free - 32);
-	ext2fs_atomic_free_blocks(t.ac, run, 32);
-	CU_ASSERT_EQUAL(ext2fs_free_blocks_count(t.fs->super), free_before);
+	/* Freed blocks stay taken until the batch syncs (atomic_batch.c). */
+	CU_ASSERT_EQUAL(ext2fs_atomic_free_blocks(t.ac, run, 32), 0);
+	CU_ASSERT_EQUAL(ext2fs_free_blocks_count(t.fs->super),
+			free_before - 32);
 	CU_ASSERT_EQUAL(ext2fs_atomic_find_run(t.ac, run, 0, 32, &again), 0);
 	CU_ASSERT_TRUE(again >= run + 32 || again + 32 <= run);
+	CU_ASSERT_EQUAL(ext2fs_atomic_commit(t.ac), 0);
+	CU_ASSERT_EQUAL(ext2fs_free_blocks_count(t.fs->super),
+			free_before - 32);
+	CU_ASSERT_EQUAL(ext2fs_atomic_sync(t.ac), 0);
+	CU_ASSERT_EQUAL(ext2fs_free_blocks_count(t.fs->super), free_before);
+	CU_ASSERT_TRUE(ext2fs_test_block_bitmap_range2(t.fs->block_map, run,
+						       32));
 	/* limit: nothing at or above it */
 	CU_ASSERT_EQUAL(ext2fs_atomic_find_run(t.ac, 0, 8192, 16, &again), 0);
 	CU_ASSERT_TRUE(again + 16 <= 8192);
