@@ -737,7 +737,9 @@ static int is_tree_block(const struct tree_blocks *tb, unsigned long long off)
  * the victim's inode (the switch) and also a block of the tree that
  * inode points to; the disk keeps the inode and drops that block.
  * Every such state of every epoch is made and checked.  A library
- * that flushes the new tree before the switch has no such state.
+ * that flushes the new tree before the switch has no such state (the
+ * epochs that write the inode are still counted, so that a log that
+ * does not show them fails the test).
  */
 static void leaf_dropped_inode_kept(const struct scenario *sc)
 {
@@ -746,7 +748,7 @@ static void leaf_dropped_inode_kept(const struct scenario *sc)
 	struct tree_blocks tb;
 	unsigned long long off;
 	unsigned int len;
-	long flushes, e, i, pieces, inode_piece;
+	long flushes, e, i, pieces, inode_piece, switches = 0;
 	char state[160], sel[40];
 
 	case_open(&cc, sc);
@@ -764,6 +766,7 @@ static void leaf_dropped_inode_kept(const struct scenario *sc)
 		for (i = 0; i < pieces && !crash_io_piece(i, &off, &len); i++)
 			if (covers(off, len, tb.inode_off))
 				inode_piece = i;
+		switches += inode_piece >= 0;
 		for (i = 0; inode_piece >= 0 && i < pieces; i++) {
 			if (crash_io_piece(i, &off, &len) ||
 			    !is_tree_block(&tb, off))
@@ -776,6 +779,8 @@ static void leaf_dropped_inode_kept(const struct scenario *sc)
 			check_state(&cc, &r, state);
 		}
 	}
+	/* The log does show the switches (else the test proves nothing). */
+	CU_ASSERT_TRUE(switches > 0);
 	report(&cc, &r);
 	case_close(&cc);
 }
