@@ -164,9 +164,13 @@ static void setup_shift_leaf(struct test_img *t, ext2_ino_t *victim,
 
 /*
  * The f_windows image's "deep" file (tests/lib/windows_setup.sh): 400
- * windows of two extents in a depth-1 tree, windows 0, 100, 200, 300
- * and 398 moved 3 blocks off their alignment, so that the repair
- * rewrites several leaves below the root.  The written half of every
+ * mapped windows of two extents (every other window of the file) in a
+ * depth-1 tree, five of them moved 3 blocks off their alignment, so
+ * that the repair rewrites several leaves below the root.  The shell
+ * breaks windows 0, 100, 200, 300 and 398 (the first half of the
+ * file); here the 0th, 100th, 200th, 300th and 398th mapped windows
+ * (windows 0 to 796) are broken, so that the leaves rewritten span
+ * the whole tree, the last one included.  The written half of every
  * window holds a pattern: a lost or misplaced entry changes the hash.
  */
 static void setup_deep(struct test_img *t, ext2_ino_t *victim,
