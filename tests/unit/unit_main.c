@@ -174,13 +174,18 @@ __u64 test_bad_windows(ext2_filsys fs, ext2_ino_t ino)
 	return bad;
 }
 
-/* unit_tests [-v] [SUITE]: every suite, or the one named. */
+/*
+ * unit_tests [-v] [SUITE [TEST]]: every suite, or the one named, or
+ * one test of it.
+ */
 int main(int argc, char **argv)
 {
 	unsigned int failed;
 	int verbose = argc > 1 && !strcmp(argv[1], "-v");
 	const char *only = argc > 1 + verbose ? argv[1 + verbose] : NULL;
+	const char *test_name = argc > 2 + verbose ? argv[2 + verbose] : NULL;
 	CU_pSuite suite = NULL;
+	CU_pTest test = NULL;
 
 	ext2fs_atomic_init();
 	if (CU_initialize_registry() != CUE_SUCCESS)
@@ -202,7 +207,15 @@ int main(int argc, char **argv)
 		CU_cleanup_registry();
 		return 2;
 	}
-	if (suite)
+	if (suite && test_name && !(test = CU_get_test(suite, test_name))) {
+		fprintf(stderr, "unit_tests: no test %s in %s\n", test_name,
+			only);
+		CU_cleanup_registry();
+		return 2;
+	}
+	if (test)
+		CU_basic_run_test(suite, test);
+	else if (suite)
 		CU_basic_run_suite(suite);
 	else
 		CU_basic_run_tests();
