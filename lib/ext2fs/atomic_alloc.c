@@ -225,17 +225,6 @@ errcode_t ext2fs_atomic_alloc_run(ext2fs_atomic_alloc_t ac, blk64_t goal,
 }
 
 /*
- * Blocks a queued change unlinks: freed once the change is on disk
- * (atomic_batch.c).  Blocks that nothing on disk ever pointed to may
- * go back at once with ext2fs_block_alloc_stats_range().
- */
-errcode_t ext2fs_atomic_free_blocks(ext2fs_atomic_alloc_t ac, blk64_t blk,
-				    blk64_t len)
-{
-	return atomic_defer_free(ac, blk, len);
-}
-
-/*
  * Give blocks back to the filesystem.  With bigalloc a cluster is
  * freed once, however many of its blocks are named (the blocks of a
  * cluster all belong to one logical cluster of one file, which the

@@ -19,7 +19,7 @@
  * The allocator carries the batch.  Changes copy data and write new
  * tree blocks at once, but change only the inode in memory and queue
  * it here (atomic_queue_inode); blocks they unlink are queued too
- * (atomic_defer_free) and stay taken.  A commit is one flush, then the
+ * (ext2fs_atomic_free_blocks) and stay taken.  A commit is one flush, then the
  * queued inodes written, then the blocks unlinked by the previous
  * commit handed back (its inode writes are behind that flush).  So
  * many windows of many files cost one flush.
@@ -229,10 +229,12 @@ errcode_t atomic_queue_inode(ext2fs_atomic_alloc_t ac, ext2_ino_t ino,
 
 /*
  * Blocks a queued switch unlinks (rule 2).  They stay taken until the
- * flush after the commit that writes the switch.
+ * flush after the commit that writes the switch.  Blocks that nothing
+ * on disk ever pointed to may go back at once with
+ * ext2fs_block_alloc_stats_range().
  */
-errcode_t atomic_defer_free(ext2fs_atomic_alloc_t ac, blk64_t blk,
-			    blk64_t len)
+errcode_t ext2fs_atomic_free_blocks(ext2fs_atomic_alloc_t ac, blk64_t blk,
+				    blk64_t len)
 {
 	struct atomic_batch *b = atomic_alloc_batch(ac);
 	errcode_t retval;
@@ -255,7 +257,7 @@ void atomic_begin(ext2fs_atomic_alloc_t ac)
 /*
  * ... and ends: the outermost one commits, unless the caller batches
  * (a full batch commits on its own: atomic_queue_inode and
- * atomic_defer_free).  retval is the call's own result.
+ * ext2fs_atomic_free_blocks).  retval is the call's own result.
  */
 errcode_t atomic_end(ext2fs_atomic_alloc_t ac, errcode_t retval)
 {

@@ -67,8 +67,6 @@ struct atomic_batch *atomic_alloc_batch(ext2fs_atomic_alloc_t ac);
 int atomic_batch_holds_blocks(ext2fs_atomic_alloc_t ac);
 errcode_t atomic_queue_inode(ext2fs_atomic_alloc_t ac, ext2_ino_t ino,
 			     const struct ext2_inode *inode);
-errcode_t atomic_defer_free(ext2fs_atomic_alloc_t ac, blk64_t blk,
-			    blk64_t len);
 void atomic_release_blocks(ext2fs_atomic_alloc_t ac, blk64_t blk,
 			   blk64_t len);
 void atomic_begin(ext2fs_atomic_alloc_t ac);
