@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ext2fs_atomic.h"
+#include <ext2fs/ext2fs_atomic.h>
 #include "fuzz.h"
 
 struct seen {

@@ -1,21 +1,28 @@
 # common.sh --- helpers for the tool tests (sourced by a test's script).
 #
-# The project's tools, the stock ones, and ways to prove that a refused
-# command changed nothing.
+# Our tools (e2fsprogs built with our support: $E2ATOMIC_BUILD), the
+# stock ones (the unpatched build of the same source:
+# $E2ATOMIC_STOCK_BUILD), and ways to prove that a refused command
+# changed nothing.
 
-MKE2FS="$TOP/misc/mke2fs"
-TUNE2FS="$TOP/misc/tune2fs"
-DUMPE2FS="$TOP/misc/dumpe2fs"
-E2FSCK="$TOP/e2fsck/e2fsck"
-RESIZE2FS="$TOP/resize/resize2fs"
+B=$E2ATOMIC_BUILD
+S=$E2ATOMIC_STOCK_BUILD
+MKE2FS="$B/misc/mke2fs"
+TUNE2FS="$B/misc/tune2fs"
+DUMPE2FS="$B/misc/dumpe2fs"
+E2FSCK="$B/e2fsck/e2fsck"
+RESIZE2FS="$B/resize/resize2fs"
+DEBUGFS="$B/debugfs/debugfs"
+CHATTR="$B/misc/chattr"
+LSATTR="$B/misc/lsattr"
 ATOMIC_TOOL="$TOP/tests/progs/atomic-tool"
 CHECK_RULE="$TOP/tests/lib/check_rule"
-STOCK_MKE2FS=/usr/sbin/mke2fs
-STOCK_TUNE2FS=/usr/sbin/tune2fs
-STOCK_DUMPE2FS=/usr/sbin/dumpe2fs
-STOCK_E2FSCK=/usr/sbin/e2fsck
-STOCK_RESIZE2FS=/usr/sbin/resize2fs
-STOCK_DEBUGFS=/usr/sbin/debugfs
+STOCK_MKE2FS="$S/misc/mke2fs"
+STOCK_TUNE2FS="$S/misc/tune2fs"
+STOCK_DUMPE2FS="$S/misc/dumpe2fs"
+STOCK_E2FSCK="$S/e2fsck/e2fsck"
+STOCK_RESIZE2FS="$S/resize/resize2fs"
+STOCK_DEBUGFS="$S/debugfs/debugfs"
 
 # Fixed times, UUIDs and hash seeds make images comparable byte by byte.
 export E2FSPROGS_FAKE_TIME=1700000000

@@ -25,7 +25,7 @@
 #include "unit.h"
 #include "crash_io.h"
 #include "crash_model.h"
-#include "stock.h"
+#include "run.h"
 
 /*
  * Environment (make crash-sweep sets the exhaustive values):
@@ -290,8 +290,7 @@ static int files_whole(const struct crash_case *cc, const char *path,
 }
 
 /*
- * Our e2fsck ($E2ATOMIC_E2FSCK, default the build's, with the build's
- * stock view unless $E2ATOMIC_STOCKVIEW is set) with opts; its exit
+ * Our e2fsck ($E2ATOMIC_E2FSCK, default the build's) with opts; its exit
  * status.  Its output goes to $E2ATOMIC_CRASH_FSCK_LOG when set (to
  * see what a failing state did), else nowhere.
  */
@@ -299,12 +298,15 @@ static int our_fsck(const char *path, const char *opts)
 {
 	const char *prog = getenv("E2ATOMIC_E2FSCK");
 	const char *out = getenv("E2ATOMIC_CRASH_FSCK_LOG");
-	char cmd[1024];
+	char cmd[8192], ours[4096];
 	int ret;
 
-	setenv("E2ATOMIC_STOCKVIEW", "../lib/stock/stockview.so", 0);
+	if (!prog || !*prog) {
+		run_path(RUN_OURS, "e2fsck", ours, sizeof(ours));
+		prog = ours;
+	}
 	snprintf(cmd, sizeof(cmd), "'%s' %s '%s' >> '%s' 2>&1",
-		 prog ? prog : "../e2fsck/e2fsck", opts, path,
+		 prog, opts, path,
 		 out && *out ? out : "/dev/null");
 	ret = system(cmd);
 	return WIFEXITED(ret) ? WEXITSTATUS(ret) : 128;
@@ -418,7 +420,7 @@ static int stock_repair(const char *path, int *torn_sb)
 		ext2fs_mark_super_dirty(fs);
 		CU_ASSERT_EQUAL(ext2fs_close_free(&fs), 0);
 	}
-	status = stock_run("e2fsck", argv);
+	status = run_prog(RUN_STOCK, "e2fsck", argv);
 	/* Left unreadable: the files' check that follows counts it. */
 	if (ext2fs_open(path, EXT2_FLAG_RW | EXT2_FLAG_64BITS, 0, 0,
 			unix_io_manager, &fs))

@@ -37,9 +37,7 @@ void add_alloc_tests(void);
 void add_relocate_tests(void);
 void add_scan_tests(void);
 void add_crash_tests(void);
-void add_args_tests(void);
 void add_flags_tests(void);
-void add_sbview_tests(void);
 void add_shrink_tests(void);
 void add_batch_tests(void);
 

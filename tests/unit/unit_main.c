@@ -195,9 +195,7 @@ int main(int argc, char **argv)
 	add_alloc_tests();
 	add_relocate_tests();
 	add_scan_tests();
-	add_args_tests();
 	add_flags_tests();
-	add_sbview_tests();
 	add_shrink_tests();
 	add_batch_tests();
 	add_crash_tests();

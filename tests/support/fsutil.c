@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
-#include "stock.h"
+#include "run.h"
 
 /* Make an ext4 image of blocks blocks with stock mke2fs. */
 int fsutil_mkfs(const char *path, unsigned int blocksize,
@@ -44,7 +44,7 @@ int fsutil_mkfs(const char *path, unsigned int blocksize,
 	argv[argc++] = (char *) path;
 	argv[argc++] = count;
 	argv[argc] = NULL;
-	return stock_run("mke2fs", argv);
+	return run_prog(RUN_OURS, "mke2fs", argv);
 }
 
 errcode_t fsutil_open(const char *path, int rw, ext2_filsys *ret)
@@ -356,7 +356,7 @@ int fsutil_stock_fsck_clean(const char *image, const char *copy)
 	ext2fs_mark_super_dirty(fs);
 	if (ext2fs_close_free(&fs))
 		return -1;
-	ret = stock_run("e2fsck", argv);
+	ret = run_prog(RUN_STOCK, "e2fsck", argv);
 	unlink(copy);
 	return ret;
 }

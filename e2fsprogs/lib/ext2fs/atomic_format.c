@@ -1,8 +1,8 @@
 /*
  * atomic_format.c --- accessors for the on-disk items of atomic_write.
  *
- * The feature bit, the unit byte at superblock offset 0x284 and the
- * inode flag, with the validity rules of FORMAT.md sections 2.2 and 2.3.
+ * The feature bit, the unit byte (s_log_atomic_unit, superblock offset
+ * 0x284) and the inode flag, with the validity rules of FORMAT.md sections 2.2 and 2.3.
  */
 
 #include <ctype.h>
@@ -11,11 +11,6 @@
 #include <string.h>
 
 #include "ext2fs_atomic.h"
-
-static __u8 *unit_byte(const struct ext2_super_block *sb)
-{
-	return (__u8 *) sb + EXT2FS_ATOMIC_UNIT_OFFSET;
-}
 
 int ext2fs_atomic_has_feature(const struct ext2_super_block *sb)
 {
@@ -34,12 +29,12 @@ void ext2fs_atomic_clear_feature(struct ext2_super_block *sb)
 
 __u8 ext2fs_atomic_get_log_unit(const struct ext2_super_block *sb)
 {
-	return *unit_byte(sb);
+	return sb->s_log_atomic_unit;
 }
 
 void ext2fs_atomic_set_log_unit(struct ext2_super_block *sb, __u8 log_unit)
 {
-	*unit_byte(sb) = log_unit;
+	sb->s_log_atomic_unit = log_unit;
 }
 
 static unsigned int cluster_ratio(const struct ext2_super_block *sb)

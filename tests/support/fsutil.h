@@ -9,7 +9,7 @@
 #define E2ATOMIC_FSUTIL_H
 
 #include <stdio.h>
-#include "ext2fs_atomic.h"
+#include <ext2fs/ext2fs_atomic.h>
 
 int fsutil_mkfs(const char *path, unsigned int blocksize,
 		unsigned long long blocks, const char *extra);

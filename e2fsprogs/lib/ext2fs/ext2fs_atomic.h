@@ -5,7 +5,9 @@
  * behind this header: the on-disk items of doc/FORMAT (the compat
  * feature, the unit byte, the inode flag), the alignment rule checker,
  * the aligned allocator, the window relocator and the atomic inode
- * enumerator.  It builds on the distribution's libext2fs.
+ * enumerator.  It is part of libext2fs; the on-disk names themselves
+ * (EXT4_FEATURE_COMPAT_ATOMIC_WRITE, s_log_atomic_unit, EXT4_ATOMIC_FL)
+ * are in ext2_fs.h.
  */
 
 #ifndef EXT2FS_ATOMIC_H
@@ -14,22 +16,18 @@
 #include <stdio.h>
 #include <sys/types.h>
 #include <ext2fs/ext2fs.h>
-#include "atomic_err.h"
+#include <ext2fs/atomic_err.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /* On-disk values (FORMAT.md section 2) */
-#define EXT4_FEATURE_COMPAT_ATOMIC_WRITE	0x2000
-#define EXT4_ATOMIC_FL				0x01000000
-#define EXT2FS_ATOMIC_UNIT_OFFSET		0x284	/* byte in the sb */
 #define EXT2FS_ATOMIC_FEATURE_NAME		"atomic_write"
 #define EXT2FS_ATOMIC_FLAG_NAME			"Atomic_Write"
 #define EXT2FS_ATOMIC_FLAG_LETTER		'W'
 #define EXT2FS_ATOMIC_DEFAULT_UNIT_BYTES	65536
 #define EXT2FS_ATOMIC_UNIT_OPT			"atomic_write_unit"
-#define EXT2FS_ATOMIC_STOCK_FEATURE_NAME	"FEATURE_C13"
 
 /*
  * Format accessors (atomic_format.c)

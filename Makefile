@@ -1,0 +1,61 @@
+# e2fsprogs-atomic: e2fsprogs built from Debian's source with atomic write
+# support (our files in e2fsprogs/, the hook series in patches/e2fsprogs/),
+# the kernel series (kernel/), tests and benchmarks.
+#
+#   make              build e2fsprogs with our support, and the test programs
+#   make check        our tests, then e2fsprogs' own suite against the build
+#   make install      install the build (DESTDIR honoured), as e2fsprogs does
+#   make SANITIZE=1 check    the same with ASan and UBSan
+# See README.md for the rest (valgrind, crash-sweep, fuzz, check-vm).
+
+top_builddir	= .
+include MCONFIG
+
+SRCDIR_CMD	= bash $(top_builddir)/scripts/e2fsprogs-source
+
+all: e2fsprogs stock
+	$(MAKE) -C tests all
+	$(MAKE) -C bench all
+
+# Ours: scripts/build-e2fsprogs is incremental (our files copied again,
+# make rebuilds what changed; a changed series remakes the tree).
+e2fsprogs:
+	EXTRA_CONF_FLAGS="$(E2CONF)" bash scripts/build-e2fsprogs -j$(JOBS) \
+		-o $(E2DIR) "$$($(SRCDIR_CMD))" patches/e2fsprogs e2fsprogs \
+		>/dev/null
+
+# The unpatched build of the same source with the same flags: what tests
+# and benchmarks compare against.  Cached.
+stock:
+	bash scripts/build-e2fsprogs -j$(JOBS) -o $(STOCKDIR) \
+		"$$($(SRCDIR_CMD))" >/dev/null
+
+install: e2fsprogs
+	$(MAKE) -C $(E2BUILD) install
+
+check: all
+	$(MAKE) -C tests check
+
+suite: all
+	$(MAKE) -C tests suite
+
+valgrind: all
+	$(MAKE) -C tests valgrind
+	$(MAKE) -C bench valgrind
+
+fuzz: all
+	$(MAKE) -C tests fuzz
+
+crash-sweep: all
+	$(MAKE) -C tests crash-sweep
+
+check-vm: all
+	$(MAKE) -C kernel check-vm
+
+clean:
+	$(MAKE) -C tests clean
+	$(MAKE) -C bench clean
+	rm -rf build
+
+.PHONY: all e2fsprogs stock install check suite valgrind fuzz crash-sweep \
+	check-vm clean
