@@ -27,6 +27,7 @@ e2fsprogs:
 # The unpatched build of the same source with the same flags: what tests
 # and benchmarks compare against.  Cached.
 stock:
+	@test -x $(STOCKBUILD)/e2fsck/e2fsck -a -f $(STOCKDIR)/.inputs || \
 	bash scripts/build-e2fsprogs -j$(JOBS) -o $(STOCKDIR) \
 		"$$($(SRCDIR_CMD))" >/dev/null
 
