@@ -37,6 +37,9 @@ install: e2fsprogs
 check: all
 	$(MAKE) -C tests check
 
+check-tools: all
+	$(MAKE) -C tests check-tools
+
 suite: all
 	$(MAKE) -C tests suite
 
@@ -58,5 +61,5 @@ clean:
 	$(MAKE) -C bench clean
 	rm -rf build
 
-.PHONY: all e2fsprogs stock install check suite valgrind fuzz crash-sweep \
+.PHONY: all e2fsprogs stock install check check-tools suite valgrind fuzz crash-sweep \
 	check-vm clean

@@ -147,6 +147,36 @@ static int done(ext2_filsys fs, ext2fs_atomic_alloc_t ac, errcode_t err)
 	return 0;
 }
 
+/*
+ * sbset: turn atomic_write on with a valid unit (16 blocks, or the
+ * nearest valid one) in the primary superblock alone, whatever state the
+ * rest of the filesystem is in (e2fsprogs' own f_ images).  Exit 3 when
+ * the superblock cannot be read or is of revision 0 (no features).
+ */
+static int sb_set(const char *path)
+{
+	int flags = EXT2_FLAG_RW | EXT2_FLAG_64BITS | EXT2_FLAG_SUPER_ONLY |
+		EXT2_FLAG_IGNORE_CSUM_ERRORS | EXT2_FLAG_IGNORE_SB_ERRORS;
+	unsigned int log = 4, cluster_bits;
+	ext2_filsys fs;
+
+	if (ext2fs_open(path, flags, 0, 0, unix_io_manager, &fs))
+		return 3;
+	if (fs->super->s_rev_level == EXT2_GOOD_OLD_REV) {
+		ext2fs_free(fs);	/* no features in revision 0 */
+		return 3;
+	}
+	cluster_bits = fs->cluster_ratio_bits;
+	while (log && (1U << log) > fs->super->s_blocks_per_group)
+		log--;
+	if (log < cluster_bits)
+		log = cluster_bits;
+	ext2fs_atomic_set_feature(fs->super);
+	ext2fs_atomic_set_log_unit(fs->super, log);
+	ext2fs_mark_super_dirty(fs);
+	return ext2fs_close_free(&fs) ? 2 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	ext2fs_atomic_alloc_t ac = NULL;
@@ -315,8 +345,11 @@ int main(int argc, char **argv)
 			ext2fs_atomic_set_log_unit(fs->super, atoi(argv[4]));
 		return done(fs, NULL, 0);
 	}
+	if (argc == 3 && !strcmp(argv[1], "sbset"))
+		return sb_set(argv[2]);
 	fprintf(stderr, "usage: atomic-tool create IMG NAME WINDOWS SIZE SEED "
 		"[GOAL] | break IMG NAME WINDOW SHIFT | hash IMG NAME | "
-		"check IMG NAME | strip IMG | rawset IMG FEATURE LOG | freewin IMG\n");
+		"check IMG NAME | strip IMG | rawset IMG FEATURE LOG | sbset IMG | "
+		"freewin IMG\n");
 	return 2;
 }
