@@ -4,7 +4,7 @@
 #
 #   make              build e2fsprogs with our support, and the test programs
 #   make check        our tests, then e2fsprogs' own suite against the build
-#   make install      install the build (DESTDIR honoured), as e2fsprogs does
+#   make install DESTDIR=DIR   install the build, as e2fsprogs installs
 #   make SANITIZE=1 check    the same with ASan and UBSan
 # See README.md for the rest (valgrind, crash-sweep, fuzz, check-vm).
 
@@ -31,8 +31,15 @@ stock:
 	bash scripts/build-e2fsprogs -j$(JOBS) -o $(STOCKDIR) \
 		"$$($(SRCDIR_CMD))" >/dev/null
 
+# e2fsprogs is configured as Debian configures it (prefix /usr, programs
+# in /sbin): installing into / would replace the distribution's files
+# behind dpkg's back, so a DESTDIR is required (ALLOW_ROOT_INSTALL=1 to
+# install into / anyway).
 install: e2fsprogs
-	$(MAKE) -C $(E2BUILD) install
+	@if [ -z "$(DESTDIR)" ] && [ "$(ALLOW_ROOT_INSTALL)" != 1 ]; then \
+		echo "make install: give DESTDIR=DIR (or ALLOW_ROOT_INSTALL=1 to" \
+		     "replace the distribution's e2fsprogs files in /)"; exit 2; fi
+	$(MAKE) -C $(E2BUILD) install DESTDIR=$(abspath $(DESTDIR))
 
 check: all
 	$(MAKE) -C tests check

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * atomic_bench.c --- benchmarks of the atomic library's rule checker
  * and aligned allocator.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # bench-lib.sh --- shared by the bench scripts (sourced): the header
 # line naming the date and machine, and wall-clock timing of a command.
 

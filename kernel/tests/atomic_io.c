@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * atomic_io.c --- the VM tests' probe of atomic writes (static binary).
  *

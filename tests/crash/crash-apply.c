@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * crash-apply.c --- turn an image and an epoch's crash log (made by
  * crash_preload.so in the reordering model) into one crash state, for

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * crash_preload.c --- an LD_PRELOAD shim that crashes the tools as users
  * run them.  It watches the writes and flushes every process of a run

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * fuzz.h --- shared by the fuzz targets and their replay driver.
  */

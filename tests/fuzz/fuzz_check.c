@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * fuzz_check.c --- libFuzzer target: the rule checker's state machine
  * (ext2fs_atomic_checker_*) fed arbitrary extent lists.

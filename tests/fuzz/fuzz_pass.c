@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * fuzz_pass.c --- libFuzzer target: e2fsck's atomic pass (Pass A, with
  * -y: scan, rule check, relocation, flag and superblock repairs) on a

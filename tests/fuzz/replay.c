@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * replay.c --- runs a fuzz target's entry function on saved inputs
  * (files, or every file of a folder), without libFuzzer: make check

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # common.sh --- helpers for the tool tests (sourced by a test's script).
 #
 # Our tools (e2fsprogs built with our support: $E2ATOMIC_BUILD), the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0
 # windows_setup.sh --- the f_windows_* image: one file per way of
 # breaking the rule, plus a valid file and a deep extent tree.
 # $BS is the block size, $UNIT the unit in blocks (16 here: the deep

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * atomic-tool.c --- a test helper: make, break, hash and check atomic
  * files on an image, so that shell tests can build the layouts they

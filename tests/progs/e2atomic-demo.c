@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * e2atomic-demo.c --- the library end to end on two image files.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * crash_io.c --- an I/O manager that stops applying writes after the
  * Nth one (in torn mode, after applying the first k sectors of 512

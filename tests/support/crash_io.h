@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * crash_io.h --- an I/O manager for crash tests: it forwards to the unix
  * manager and, once its write budget is spent, silently drops every

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * crash_model.c --- the reordering crash model: an epoch's write log and
  * the crash states made from it (see crash_model.h).

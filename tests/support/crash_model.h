@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * crash_model.h --- the reordering crash model, shared by the library's
  * crash I/O manager (crash_io.c) and the tools' LD_PRELOAD shim

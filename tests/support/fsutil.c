@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * fsutil.c --- image and file helpers for the demo, tests and benchmarks.
  */

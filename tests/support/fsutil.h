@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * fsutil.h --- image and file helpers shared by the demo program, the
  * unit tests and the benchmarks.  Not part of the atomic library: these

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * wrapio.c --- the channel of an I/O manager that wraps another one
  * (the stock view, the crash-test manager): same name, block size and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * wrapio.h --- channels of I/O managers that wrap another channel.
  */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * test_alloc.c --- the aligned allocator against a brute-force search
  * over random bitmaps, on 1 KiB, 4 KiB and bigalloc filesystems.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * test_batch.c --- the library's write order (lib/ext2fs/atomic_batch.c):
  * with batching on, repairs change the disk's inodes only at a commit,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * test_check.c --- the rule checker: every kind of violation, valid
  * layouts, and random layouts compared with a block-by-block reference.

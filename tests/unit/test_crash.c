@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * test_crash.c --- the library's write order under a power cut.  Each
  * scenario (a relocation, a shrink's evacuation) is crashed three ways

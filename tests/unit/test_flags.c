@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * test_flags.c --- the inode flag names (atomic_flags.c) against
  * libe2p's, and the on-disk flag reader's refusals (atomic_ondisk.c).

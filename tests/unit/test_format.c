@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * test_format.c --- the format accessors (FORMAT.md section 2).
  */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * test_relocate.c --- the window relocator: every broken shape repaired
  * with contents and written/unwritten state kept, on 4 KiB, 1 KiB and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * test_shrink.c --- the shrink support: the size a resize produces, the
  * plan (windows to move, free aligned units), the aligned minimum, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * unit.h --- shared declarations of the CUnit tests of the library.
  */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * unit_main.c --- the CUnit runner and the scratch-image helpers.
  *
