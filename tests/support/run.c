@@ -64,6 +64,7 @@ int run_prog(int which, const char *prog, char *const argv[])
 		fprintf(stderr, "cannot run %s: %s\n", path, strerror(errno));
 		return -1;
 	}
+	fflush(NULL);	/* the child's output comes after ours */
 	pid = fork();
 	if (pid < 0)
 		return -1;
