@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * test_crash.c --- the library's write order under a power cut.  Each
- * scenario (a relocation, a shrink's evacuation) is crashed three ways
+ * scenario (a relocation, a deep-tree repair) is crashed three ways
  * by crash_io.c:
  *
  *   stop     the first N writes applied, in order, for every N;
@@ -89,25 +89,6 @@ static void relocate(const char *path, ext2_ino_t ino)
 	ext2fs_close_free(&fs);
 }
 
-/* Evacuate every window of the image's files below half its size. */
-static void evacuate(const char *path, ext2_ino_t ino)
-{
-	struct ext2fs_atomic_shrink_plan plan;
-	ext2fs_atomic_alloc_t ac = NULL;
-	ext2_filsys fs;
-
-	(void) ino;
-	if (ext2fs_open(path, EXT2_FLAG_RW | EXT2_FLAG_64BITS, 0, 0,
-			crash_io_manager, &fs))
-		return;
-	if (!ext2fs_read_bitmaps(fs) && !ext2fs_atomic_alloc_open(fs, &ac) &&
-	    !ext2fs_atomic_shrink_plan(ac, ext2fs_blocks_count(fs->super) / 2,
-				       &plan))
-		ext2fs_atomic_evacuate(ac, &plan, NULL, NULL, NULL);
-	ext2fs_atomic_alloc_close(ac);
-	ext2fs_close_free(&fs);
-}
-
 /* Broken in several ways at once; the tree is in the inode or one leaf. */
 static void setup_shapes(struct test_img *t, ext2_ino_t *victim,
 			 ext2_ino_t *other)
@@ -121,27 +102,6 @@ static void setup_shapes(struct test_img *t, ext2_ino_t *victim,
 	CU_ASSERT_EQUAL(fsutil_unmap(t->fs, *victim, 2 * u + 1, 2), 0);
 	CU_ASSERT_EQUAL(fsutil_shift_window(t->ac, *victim, 3, u / 2), 0);
 	CU_ASSERT_TRUE(test_bad_windows(t->fs, *victim) > 0);
-}
-
-/* Two atomic files in the upper half, for an evacuation below it. */
-static void setup_high(struct test_img *t, ext2_ino_t *victim,
-		       ext2_ino_t *other)
-{
-	blk64_t u = ext2fs_atomic_unit_blocks(t->fs);
-	blk64_t blocks = ext2fs_blocks_count(t->fs->super);
-	unsigned int bs = t->fs->blocksize;
-	struct ext2_inode inode;
-	ext2_ino_t *ino[2] = { victim, other };
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		*ino[i] = test_atomic_file(t, i ? "other" : "victim", 0, 0, 0);
-		CU_ASSERT_EQUAL(ext2fs_read_inode(t->fs, *ino[i], &inode), 0);
-		CU_ASSERT_EQUAL(ext2fs_atomic_alloc_windows(t->ac, *ino[i],
-				&inode, 0, 3 + i, blocks * (6 + i) / 8, 0), 0);
-		CU_ASSERT_EQUAL(fsutil_write_pattern(t->fs, *ino[i], 0,
-				(3 + i) * u * bs - 99, 5 + i), 0);
-	}
 }
 
 /* A hole in a full leaf: filling it must grow the tree first. */
@@ -813,10 +773,6 @@ static const struct scenario scenarios[] = {
 	  65536, setup_shift_leaf, relocate },
 	{ "relocation, entries shift in a leaf, 1k blocks", 1024, 32768,
 	  16384, setup_shift_leaf, relocate },
-	{ "shrink's evacuation, 4k blocks", 4096, 8192, 65536,
-	  setup_high, evacuate },
-	{ "shrink's evacuation, 1k blocks", 1024, 16384, 16384,
-	  setup_high, evacuate },
 	{ "deep-tree repair, 4k blocks", 4096, 32768, 65536,
 	  setup_deep, relocate },
 	{ "deep-tree repair, 1k blocks", 1024, 32768, 16384,
@@ -853,34 +809,24 @@ static void test_crash_shift_leaf_1k(void)
 	crash_sweep(&scenarios[5]);
 }
 
-static void test_crash_evacuate_4k(void)
+static void test_crash_deep_4k(void)
 {
 	crash_sweep(&scenarios[6]);
 }
 
-static void test_crash_evacuate_1k(void)
+static void test_crash_deep_1k(void)
 {
 	crash_sweep(&scenarios[7]);
 }
 
-static void test_crash_deep_4k(void)
-{
-	crash_sweep(&scenarios[8]);
-}
-
-static void test_crash_deep_1k(void)
-{
-	crash_sweep(&scenarios[9]);
-}
-
 static void test_leaf_dropped_4k(void)
 {
-	leaf_dropped_inode_kept(&scenarios[8]);
+	leaf_dropped_inode_kept(&scenarios[6]);
 }
 
 static void test_leaf_dropped_1k(void)
 {
-	leaf_dropped_inode_kept(&scenarios[9]);
+	leaf_dropped_inode_kept(&scenarios[7]);
 }
 
 void add_crash_tests(void)
@@ -896,10 +842,6 @@ void add_crash_tests(void)
 		  test_crash_shift_leaf_4k },
 		{ "every write, entries shift in a leaf, 1k blocks",
 		  test_crash_shift_leaf_1k },
-		{ "every write of a shrink's evacuation, 4k blocks",
-		  test_crash_evacuate_4k },
-		{ "every write of a shrink's evacuation, 1k blocks",
-		  test_crash_evacuate_1k },
 		{ "every write of a deep-tree repair, 4k blocks",
 		  test_crash_deep_4k },
 		{ "every write of a deep-tree repair, 1k blocks",

@@ -326,19 +326,3 @@ errcode_t ext2fs_atomic_alloc_loose_block(ext2fs_atomic_alloc_t ac,
 		ext2fs_block_alloc_stats2(fs, *ret, +1);
 	return retval;
 }
-
-/*
- * Never hand out [blk, blk + len): an area that another program is
- * about to claim (the backup superblock a resize adds).
- */
-void ext2fs_atomic_alloc_reserve(ext2fs_atomic_alloc_t ac, blk64_t blk,
-				 blk64_t len)
-{
-	blk64_t end = ext2fs_blocks_count(ac->fs->super);
-
-	if (blk >= end || !len)
-		return;
-	if (len > end - blk)
-		len = end - blk;
-	ext2fs_mark_block_bitmap_range2(ac->meta, blk, len);
-}

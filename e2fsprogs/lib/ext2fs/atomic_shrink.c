@@ -1,19 +1,18 @@
 /*
- * atomic_shrink.c --- keeping atomic files aligned through a shrink.
+ * atomic_shrink.c --- counting room for atomic files before a shrink.
  *
- * Before a resize program cuts a filesystem down to `end` blocks, every
- * window of an atomic file that reaches at or beyond end (or into the
- * area below end that the resize claims for itself) is moved, whole,
- * to a free aligned run below end with the relocator.  The resize then
- * finds no atomic block to move.
+ * When a filesystem is cut down to `end` blocks, every window of an
+ * atomic file that reaches at or beyond end (or into the area below end
+ * that the resize claims for itself) must move, whole, to a free
+ * aligned run below end.  resize2fs's block mover does the moves
+ * (resize/atomic_move.c); this file says beforehand whether they fit:
  *
  *   ext2fs_atomic_resize_end()   the size a resize really produces: a
  *                                last group too small for its own
  *                                metadata is dropped, as resize2fs does;
  *   ext2fs_atomic_shrink_plan()  how many windows must move and how
  *                                many free aligned units lie below end;
- *   ext2fs_atomic_shrink_min()   the smallest size whose plan fits;
- *   ext2fs_atomic_evacuate()     the moves.
+ *   ext2fs_atomic_shrink_min()   the smallest size whose plan fits.
  */
 
 #include <stdlib.h>
@@ -148,7 +147,6 @@ static int governed(ext2_filsys fs, struct ext2_inode *inode)
 	       !ext2fs_atomic_inode_valid(fs, inode);
 }
 
-/* Make room for element nr of *array (elements of elem bytes). */
 /* Free aligned units below limit (0: the end), in block order. */
 struct slot_list {
 	blk64_t	*start;
@@ -362,115 +360,4 @@ cleanup:
 	ext2fs_free_mem(&sp.s);
 	ext2fs_free_mem(&sl.start);
 	return retval;
-}
-
-/* Runs of consecutive windows of one file that must move. */
-struct range {
-	__u64	first, n;
-};
-
-struct range_list {
-	const struct ext2fs_atomic_shrink_plan *plan;
-	struct range	*r;
-	size_t		nr, alloc;
-	errcode_t	err;
-};
-
-static int add_range(__u64 w, blk64_t lo, blk64_t hi, void *priv)
-{
-	struct range_list *rl = priv;
-
-	if (!must_move(rl->plan, lo, hi))
-		return 0;
-	if (rl->nr && rl->r[rl->nr - 1].first + rl->r[rl->nr - 1].n == w) {
-		rl->r[rl->nr - 1].n++;
-		return 0;
-	}
-	rl->err = atomic_room_for(&rl->r, &rl->alloc, rl->nr,
-				  sizeof(struct range));
-	if (rl->err)
-		return 1;
-	rl->r[rl->nr].first = w;
-	rl->r[rl->nr++].n = 1;
-	return 0;
-}
-
-struct ino_list {
-	ext2_ino_t	*ino;
-	size_t		nr, alloc;
-	errcode_t	err;
-};
-
-static int add_ino(ext2_filsys fs, ext2_ino_t ino, struct ext2_inode *inode,
-		   void *priv)
-{
-	struct ino_list *il = priv;
-
-	if (!governed(fs, inode))
-		return 0;
-	il->err = atomic_room_for(&il->ino, &il->alloc, il->nr,
-				  sizeof(ext2_ino_t));
-	if (il->err)
-		return 1;
-	il->ino[il->nr++] = ino;
-	return 0;
-}
-
-/* Move the windows of one file that the plan names. */
-static errcode_t evacuate_file(ext2fs_atomic_alloc_t ac, ext2_ino_t ino,
-			       const struct ext2fs_atomic_shrink_plan *plan,
-			       ext2fs_atomic_progress_func progress,
-			       void *priv, __u64 *done,
-			       struct ext2fs_atomic_reloc_stats *st)
-{
-	ext2_filsys fs = ext2fs_atomic_alloc_fs(ac);
-	struct range_list rl = { plan, NULL, 0, 0, 0 };
-	struct ext2_inode inode;
-	errcode_t retval;
-	size_t i;
-
-	retval = ext2fs_atomic_read_inode(ac, ino, &inode);
-	if (!retval)
-		retval = walk_windows(fs, ino, &inode, add_range, &rl);
-	if (!retval)
-		retval = rl.err;
-	for (i = 0; !retval && i < rl.nr; i++) {
-		retval = ext2fs_atomic_relocate_range2(ac, ino, &inode,
-				rl.r[i].first, rl.r[i].n,
-				fs->super->s_first_data_block, plan->end, st);
-		*done += rl.r[i].n;
-		if (!retval && progress)
-			progress(ino, *done, plan->windows, priv);
-	}
-	ext2fs_free_mem(&rl.r);
-	return retval;
-}
-
-/*
- * Move every window the plan names below plan->end, clear of its
- * keep-out area.  Every step is the relocator's, so an interruption
- * leaves every file whole.
- */
-errcode_t ext2fs_atomic_evacuate(ext2fs_atomic_alloc_t ac,
-				 const struct ext2fs_atomic_shrink_plan *plan,
-				 ext2fs_atomic_progress_func progress,
-				 void *priv,
-				 struct ext2fs_atomic_reloc_stats *st)
-{
-	ext2_filsys fs = ext2fs_atomic_alloc_fs(ac);
-	struct ino_list il = { NULL, 0, 0, 0 };
-	errcode_t retval;
-	__u64 done = 0;
-	size_t i;
-
-	ext2fs_atomic_alloc_reserve(ac, plan->keep_out, plan->keep_out_len);
-	atomic_begin(ac);
-	retval = ext2fs_atomic_scan_inodes(fs, add_ino, &il);
-	if (!retval)
-		retval = il.err;
-	for (i = 0; !retval && i < il.nr; i++)
-		retval = evacuate_file(ac, il.ino[i], plan, progress, priv,
-				       &done, st);
-	ext2fs_free_mem(&il.ino);
-	return atomic_end(ac, retval);
 }

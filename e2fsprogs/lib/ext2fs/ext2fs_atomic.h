@@ -149,8 +149,6 @@ int ext2fs_atomic_is_metadata(ext2fs_atomic_alloc_t ac, blk64_t blk,
 			      blk64_t len);
 errcode_t ext2fs_atomic_alloc_loose_block(ext2fs_atomic_alloc_t ac,
 					  blk64_t goal, blk64_t *ret);
-void ext2fs_atomic_alloc_reserve(ext2fs_atomic_alloc_t ac, blk64_t blk,
-				 blk64_t len);
 
 /*
  * Aligned allocation for a file (atomic_falloc.c): map wholly unmapped
@@ -220,7 +218,8 @@ errcode_t ext2fs_atomic_repair_device(const char *device, io_manager io,
  * reach at or beyond end, or into the area below end that the resize
  * itself needs (keep_out: the backup superblock and descriptors a
  * sparse_super2 last group gains), must move to free aligned runs
- * below end, clear of keep_out.
+ * below end, clear of keep_out.  resize2fs's block mover moves them;
+ * the plan and the minimum say beforehand whether they fit.
  */
 struct ext2fs_atomic_shrink_plan {
 	blk64_t	end;		/* blocks after the resize */
@@ -236,11 +235,6 @@ errcode_t ext2fs_atomic_shrink_plan(ext2fs_atomic_alloc_t ac, blk64_t end,
 				    struct ext2fs_atomic_shrink_plan *plan);
 errcode_t ext2fs_atomic_shrink_min(ext2fs_atomic_alloc_t ac, blk64_t floor,
 				   blk64_t *min);
-errcode_t ext2fs_atomic_evacuate(ext2fs_atomic_alloc_t ac,
-				 const struct ext2fs_atomic_shrink_plan *plan,
-				 ext2fs_atomic_progress_func progress,
-				 void *priv,
-				 struct ext2fs_atomic_reloc_stats *st);
 
 /*
  * The atomic inode enumerator (atomic_scan.c)
