@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "debugfs.h"
@@ -55,6 +56,7 @@ void do_set_atomic(int argc, char **argv, int sci_idx EXT2FS_ATTR((unused)),
 	const char *name;
 	int force = argc == 3 && !strcmp(argv[1], "-f");
 	ext2_ino_t ino;
+	errcode_t err;
 	__u64 nr_bad;
 
 	if (argc != 2 + force || argv[1 + force][0] == '-') {
@@ -72,6 +74,7 @@ void do_set_atomic(int argc, char **argv, int sci_idx EXT2FS_ATTR((unused)),
 			name);
 		return;
 	}
+	ext2fs_atomic_init();
 	if (!ext2fs_has_feature_atomic_write(current_fs->super)) {
 		com_err(argv[0], EXT2_ET_ATOMIC_NO_FEATURE,
 			_("(%s): not setting Atomic_Write on %s; enable the "
@@ -80,6 +83,14 @@ void do_set_atomic(int argc, char **argv, int sci_idx EXT2FS_ATTR((unused)),
 		return;
 	}
 	inode.i_flags |= EXT4_ATOMIC_FL;
+	err = ext2fs_atomic_inode_valid(current_fs, &inode);
+	if (!err)
+		err = ext2fs_atomic_check_super(current_fs->super);
+	if (err) {
+		com_err(argv[0], err, _("so Atomic_Write is not set on %s"),
+			name);
+		return;
+	}
 	if (debugfs_atomic_status(current_fs, ino, &inode, status,
 				  sizeof(status), &nr_bad) &&
 	    (!nr_bad || !force)) {
@@ -125,6 +136,7 @@ static int relocate(const char *cmd, const char *name, ext2_ino_t ino,
 	ext2fs_atomic_alloc_t ac;
 	errcode_t err, err2;
 
+	ext2fs_atomic_init();
 	err = ext2fs_atomic_alloc_open(current_fs, &ac);
 	if (!err) {
 		err = ext2fs_atomic_relocate_inode(ac, ino, NULL, NULL, &st);
@@ -179,6 +191,7 @@ static int enough_runs(__u64 want)
 	ext2fs_atomic_alloc_t ac;
 	__u64 n = 0;
 
+	ext2fs_atomic_init();
 	if (ext2fs_atomic_alloc_open(current_fs, &ac))
 		return 0;
 	while (n < want && !ext2fs_atomic_find_run(ac, goal, 0, unit, &blk) &&
@@ -214,6 +227,7 @@ static void inherit(const char *cmd, ext2_ino_t dir, const char *name)
 		     LINUX_S_ISDIR(inode.i_mode)))
 		return;
 	inode.i_flags |= EXT4_ATOMIC_FL;
+	ext2fs_atomic_init();
 	err = ext2fs_atomic_inode_valid(current_fs, &inode);
 	if (err) {
 		com_err(cmd, err, _("so %s does not inherit Atomic_Write"),
@@ -346,6 +360,7 @@ static errcode_t alloc_windows(ext2_ino_t ino, struct ext2_inode *inode,
 	ext2fs_atomic_alloc_t ac;
 	errcode_t err, err2;
 
+	ext2fs_atomic_init();
 	err = ext2fs_atomic_alloc_open(current_fs, &ac);
 	if (err)
 		return err;
@@ -447,6 +462,7 @@ void do_atomic_punch(int argc, char **argv, int sci_idx, void *infop)
 	}
 	if (refuse_broken(argv[0], argv[1], ino, &inode))
 		return;
+	ext2fs_atomic_init();
 	err = ext2fs_atomic_alloc_open(current_fs, &ac);
 	if (!err) {
 		err = ext2fs_atomic_punch(ac, ino, &inode, start, end);

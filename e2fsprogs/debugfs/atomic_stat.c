@@ -8,7 +8,9 @@
 
 #include "config.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "debugfs.h"
 #include "e2p/e2p.h"
@@ -23,6 +25,7 @@ int debugfs_atomic_status(ext2_filsys fs, ext2_ino_t ino,
 	unsigned long long unit;
 	errcode_t err;
 
+	ext2fs_atomic_init();		/* our error codes' messages */
 	*nr_bad = 0;
 	err = ext2fs_atomic_inode_valid(fs, inode);
 	if (!err)
@@ -186,6 +189,31 @@ static int check_scanned(ext2_filsys fs EXT2FS_ATTR((unused)),
 	return 0;
 }
 
+/*
+ * libext2fs' inode scan cannot read the inode tables of an e2image file
+ * (debugfs -i: icheck and lsdel find nothing there either), but
+ * ext2fs_read_inode() can: there the inodes in use are read one by one.
+ */
+static errcode_t scan_image(struct check_ctx *c)
+{
+	ext2_filsys fs = current_fs;
+	ext2_ino_t ino = 1, last = fs->super->s_inodes_count;
+	struct ext2_inode inode;
+	errcode_t err;
+
+	while (ino <= last &&
+	       !ext2fs_find_first_set_inode_bitmap2(fs->inode_map, ino, last,
+						    &ino)) {
+		err = ext2fs_read_inode(fs, ino, &inode);
+		if (err)
+			return err;
+		if (ext2fs_atomic_inode_flagged(&inode))
+			check_scanned(fs, ino, &inode, c);
+		ino++;
+	}
+	return 0;
+}
+
 void do_atomic_check(int argc, char **argv,
 		     int sci_idx EXT2FS_ATTR((unused)),
 		     void *infop EXT2FS_ATTR((unused)))
@@ -198,6 +226,7 @@ void do_atomic_check(int argc, char **argv,
 
 	if (check_fs_open(argv[0]))
 		return;
+	ext2fs_atomic_init();
 	memset(&c, 0, sizeof(c));
 	reset_getopt();
 	while ((opt = getopt(argc, argv, "v")) != EOF) {
@@ -218,7 +247,12 @@ void do_atomic_check(int argc, char **argv,
 			current_fs->device_name);
 	c.out = open_pager();
 	if (optind == argc) {
-		err = ext2fs_atomic_scan_inodes(current_fs, check_scanned, &c);
+		if ((current_fs->flags & EXT2_FLAG_IMAGE_FILE) &&
+		    current_fs->inode_map)
+			err = scan_image(&c);
+		else
+			err = ext2fs_atomic_scan_inodes(current_fs,
+							check_scanned, &c);
 		if (err)
 			com_err(argv[0], err,
 				_("while scanning the inodes of %s"),
