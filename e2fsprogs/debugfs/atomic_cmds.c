@@ -293,6 +293,7 @@ void do_atomic_mkdir(int argc, char **argv, int sci_idx, void *infop)
 	int atomic = 0;
 
 	if (argc != 2 || !current_fs || !(current_fs->flags & EXT2_FLAG_RW) ||
+	    !ext2fs_has_feature_atomic_write(current_fs->super) ||
 	    !(path = strdup(argv[1]))) {
 		do_mkdir(argc, argv, sci_idx, infop);
 		return;
@@ -301,10 +302,12 @@ void do_atomic_mkdir(int argc, char **argv, int sci_idx, void *infop)
 	base = slash ? slash + 1 : path;
 	if (slash)
 		*slash = 0;
+	/* The name is looked up (a scan of dir) only in an atomic dir. */
 	if ((!slash || !ext2fs_namei(current_fs, root, cwd,
 				     *path ? path : "/", &dir)) &&
-	    ext2fs_lookup(current_fs, dir, base, strlen(base), NULL, &ino))
-		atomic = atomic_dir(dir);
+	    atomic_dir(dir))
+		atomic = ext2fs_lookup(current_fs, dir, base, strlen(base),
+				       NULL, &ino) != 0;
 	do_mkdir(argc, argv, sci_idx, infop);
 	if (atomic)
 		inherit(argv[0], dir, base);
