@@ -1,31 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
- * atomic_cmds.h --- the atomic side of the debugfs front end.
+ * atomic_cmds.h --- debugfs' requests for atomic files (atomic_stat.c,
+ * atomic_cmds.c).  The request functions themselves are declared by
+ * the command table mk_cmds makes from debug_cmds.ct.
  */
 
-#ifndef E2ATOMIC_DEBUGFS_ATOMIC_CMDS_H
-#define E2ATOMIC_DEBUGFS_ATOMIC_CMDS_H
+#ifndef DEBUGFS_ATOMIC_CMDS_H
+#define DEBUGFS_ATOMIC_CMDS_H
 
-#include "session.h"
+#include "ext2fs/ext2fs.h"
 
-/* A command: argv[0] is its name; the return value adds to the status. */
-typedef int (*atomic_cmd_func)(struct session *s, int argc, char **argv,
-			       const char *line);
+/* The rule status of a flagged inode as a phrase; 1 when it is broken. */
+extern int debugfs_atomic_status(ext2_filsys fs, ext2_ino_t ino,
+				 struct ext2_inode *inode, char *buf,
+				 size_t size, __u64 *nr_bad);
 
-struct atomic_cmd {
-	const char	*names;		/* "name, alias" as help shows them */
-	const char	*help;
-	atomic_cmd_func	func;
-};
+/* stat: the end of the Flags line, and the rule line of atomic files. */
+extern void debugfs_atomic_dump_flags(FILE *out, const char *prefix,
+				      ext2_ino_t ino,
+				      struct ext2_inode *inode);
 
-extern const struct atomic_cmd atomic_cmds[];
-extern const struct atomic_cmd atomic_wrappers[];
-const struct atomic_cmd *atomic_cmd_find(const struct atomic_cmd *table,
-					 const char *name);
-void atomic_print_help(void);
+/* A file name as string_to_inode takes it, resolved without messages. */
+extern ext2_ino_t debugfs_atomic_quiet_inode(const char *str);
 
-void stat_filter(struct session *s, const char *line, void *priv);
-void super_filter(struct session *s, const char *line, void *priv);
-int atomic_run_batch(struct session *s, const char *lines);
-int atomic_batchable(struct session *s, const char *name);
-
-#endif /* E2ATOMIC_DEBUGFS_ATOMIC_CMDS_H */
+#endif /* DEBUGFS_ATOMIC_CMDS_H */
