@@ -238,13 +238,18 @@ errcode_t ext2fs_atomic_read_super(const char *device, int flags,
 	return 0;
 }
 
+/*
+ * Register the atomic error table (e2at), once per process.  It is done
+ * when the program starts, so that every program linked with the
+ * extension prints our codes' messages without knowing the table; the
+ * call stays public for programs that load the library late.
+ */
 void ext2fs_atomic_init(void)
 {
-	static int done;
+	initialize_e2at_error_table();
+}
 
-	if (!done) {
-		add_error_table(&et_ext2_error_table);
-		add_error_table(&et_e2at_error_table);
-		done = 1;
-	}
+static void __attribute__((constructor)) atomic_register_errors(void)
+{
+	ext2fs_atomic_init();
 }
