@@ -173,10 +173,9 @@ static int need_extents(const char *prog, const char *device,
  * the unit (ext2fs_initialize copies only the fields it knows).
  * bytes is the unit asked for (0: none).  Returns 1 after refusing.
  */
-int atomic_mke2fs_setup(ext2_filsys fs, const char *device,
+int atomic_mke2fs_setup(ext2_filsys fs, const char *prog, const char *device,
 			unsigned long long bytes, int quiet)
 {
-	const char *prog = "mke2fs";
 	unsigned int log;
 
 	ext2fs_atomic_init();
@@ -233,10 +232,10 @@ static int refuse_mounted(int mount_flags)
  * tune2fs -O atomic_write (the feature bit is already set in memory):
  * the unit from -E atomic_write_unit= or the default for the device.
  */
-int atomic_tune2fs_enable(ext2_filsys fs, const char *device,
-			  int mount_flags, const char *extended_opts)
+int atomic_tune2fs_enable(ext2_filsys fs, const char *prog,
+			  const char *device, int mount_flags,
+			  const char *extended_opts)
 {
-	const char *prog = "tune2fs";
 	unsigned long long bytes = 0;
 	unsigned int log;
 
@@ -254,10 +253,10 @@ int atomic_tune2fs_enable(ext2_filsys fs, const char *device,
 }
 
 /* tune2fs -O ^atomic_write: only when no inode carries the flag. */
-int atomic_tune2fs_disable(ext2_filsys fs, const char *device,
-			   int mount_flags, const char *extended_opts)
+int atomic_tune2fs_disable(ext2_filsys fs, const char *prog,
+			   const char *device, int mount_flags,
+			   const char *extended_opts)
 {
-	const char *prog = "tune2fs";
 	unsigned long long bytes;
 	ext2_ino_t flagged = 0;
 	errcode_t retval;
@@ -331,10 +330,9 @@ static errcode_t files_obey(ext2_filsys fs, unsigned int log,
  * file obeys it.  When -O atomic_write enabled the feature in this run
  * the unit is already set.
  */
-int atomic_tune2fs_unit(ext2_filsys fs, const char *device, int mount_flags,
-			const char *arg)
+int atomic_tune2fs_unit(ext2_filsys fs, const char *prog, const char *device,
+			int mount_flags, const char *arg)
 {
-	const char *prog = "tune2fs";
 	struct atomic_devinfo dev;
 	struct unit_probe probe;
 	unsigned long long bytes;

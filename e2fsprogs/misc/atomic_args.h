@@ -34,15 +34,17 @@ int atomic_parse_unit(const char *prog, const char *arg,
 		      unsigned long long *bytes);
 int atomic_scan_unit_opt(const char *prog, const char *opts,
 			 unsigned long long *bytes);
-int atomic_mke2fs_setup(ext2_filsys fs, const char *device,
+int atomic_mke2fs_setup(ext2_filsys fs, const char *prog, const char *device,
 			unsigned long long bytes, int quiet);
 void atomic_show_unit(ext2_filsys fs);
-int atomic_tune2fs_enable(ext2_filsys fs, const char *device,
-			  int mount_flags, const char *extended_opts);
-int atomic_tune2fs_disable(ext2_filsys fs, const char *device,
-			   int mount_flags, const char *extended_opts);
-int atomic_tune2fs_unit(ext2_filsys fs, const char *device, int mount_flags,
-			const char *arg);
+int atomic_tune2fs_enable(ext2_filsys fs, const char *prog,
+			  const char *device, int mount_flags,
+			  const char *extended_opts);
+int atomic_tune2fs_disable(ext2_filsys fs, const char *prog,
+			   const char *device, int mount_flags,
+			   const char *extended_opts);
+int atomic_tune2fs_unit(ext2_filsys fs, const char *prog, const char *device,
+			int mount_flags, const char *arg);
 
 /* tune2fs -I: whole windows to aligned runs (atomic_itable.c) */
 struct atomic_moves;
