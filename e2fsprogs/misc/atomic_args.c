@@ -45,8 +45,9 @@ int atomic_parse_unit(const char *prog, const char *arg,
 
 /*
  * Find atomic_write_unit=SIZE in an extended option list (the last one
- * counts, as for every extended option) and parse it.  Returns 1 when
- * it is there, 0 when it is not, -1 when it is wrong.
+ * counts, as for every extended option) and parse it into *bytes (0
+ * when it is not there).  Returns 1 when it is there, 0 when it is not,
+ * -1 when it is wrong.
  */
 int atomic_scan_unit_opt(const char *prog, const char *opts,
 			 unsigned long long *bytes)
@@ -56,6 +57,7 @@ int atomic_scan_unit_opt(const char *prog, const char *opts,
 	char *arg;
 	int ret;
 
+	*bytes = 0;
 	for (tok = opts; tok && *tok; tok = strchr(tok, ',')) {
 		if (*tok == ',')
 			tok++;
