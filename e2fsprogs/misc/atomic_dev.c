@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
 /*
  * atomic_dev.c --- what the device under a filesystem says about
  * atomic writes, and the checks and defaults that follow from it.
@@ -11,6 +12,7 @@
  * that this machine does not have.
  */
 
+#include "config.h"
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -21,7 +23,7 @@
 #include <unistd.h>
 #include <blkid/blkid.h>
 
-#include "ext2fs_atomic.h"
+#include "atomic_args.h"
 
 static unsigned long long read_number(const char *dir, const char *name)
 {
@@ -39,7 +41,7 @@ static unsigned long long read_number(const char *dir, const char *name)
 	return val;
 }
 
-static void probe_sysfs(dev_t rdev, struct ext2fs_atomic_devinfo *info)
+static void probe_sysfs(dev_t rdev, struct atomic_devinfo *info)
 {
 	const char *root = getenv("E2ATOMIC_SYSFS_ROOT");
 	char link[PATH_MAX], node[PATH_MAX], queue[PATH_MAX + 16];
@@ -60,8 +62,9 @@ static void probe_sysfs(dev_t rdev, struct ext2fs_atomic_devinfo *info)
 	info->atomic_max = read_number(queue, "atomic_write_unit_max_bytes");
 }
 
-static void probe_blkid(const char *path, struct ext2fs_atomic_devinfo *info)
+static void probe_blkid(const char *path, struct atomic_devinfo *info)
 {
+#ifdef HAVE_BLKID_PROBE_GET_TOPOLOGY
 	blkid_probe pr = blkid_new_probe_from_filename(path);
 	blkid_topology tp;
 
@@ -71,20 +74,19 @@ static void probe_blkid(const char *path, struct ext2fs_atomic_devinfo *info)
 	if (tp)
 		info->align_offset = blkid_topology_get_alignment_offset(tp);
 	blkid_free_probe(pr);
+#endif
 }
 
-errcode_t ext2fs_atomic_probe_device(const char *path,
-				     struct ext2fs_atomic_devinfo *info)
+/* An image file (or a missing one) is not a block device: all zero. */
+errcode_t atomic_probe_device(const char *path, struct atomic_devinfo *info)
 {
 	struct stat st;
 
 	memset(info, 0, sizeof(*info));
 	if (stat(path, &st))
-		return errno;
-	if (!S_ISBLK(st.st_mode)) {
-		info->size = st.st_size;
+		return errno == ENOENT ? 0 : errno;
+	if (!S_ISBLK(st.st_mode))
 		return 0;
-	}
 	info->is_blockdev = 1;
 	probe_sysfs(st.st_rdev, info);
 	probe_blkid(path, info);
@@ -94,11 +96,10 @@ errcode_t ext2fs_atomic_probe_device(const char *path,
 /*
  * The unit to use when none is asked for: min(64 KiB, the device's
  * maximum) when the device can write at least one block atomically,
- * else 64 KiB.  *warn: a device that reports no atomic writes.
+ * else 64 KiB.  *warn: a block device that reports no atomic writes.
  */
-unsigned long long ext2fs_atomic_default_unit(
-		const struct ext2fs_atomic_devinfo *info,
-		unsigned int blocksize, int *warn)
+unsigned long long atomic_default_unit(const struct atomic_devinfo *info,
+				       unsigned int blocksize, int *warn)
 {
 	unsigned long long unit = EXT2FS_ATOMIC_DEFAULT_UNIT_BYTES, max;
 
@@ -117,15 +118,10 @@ unsigned long long ext2fs_atomic_default_unit(
 	return unit;
 }
 
-/*
- * Can a filesystem on this device promise atomic writes of unit bytes?
- * *no_atomic: the target reports no atomic writes at all (an image
- * file, or a device without support), so the unit cannot be checked.
- */
-errcode_t ext2fs_atomic_check_device(const struct ext2fs_atomic_devinfo *info,
-				     unsigned long long unit, int *no_atomic)
+/* Can a filesystem on this device promise atomic writes of unit bytes? */
+errcode_t atomic_check_device(const struct atomic_devinfo *info,
+			      unsigned long long unit)
 {
-	*no_atomic = !info->atomic_max;
 	if (!info->is_blockdev)
 		return 0;
 	if (info->start % unit)
@@ -135,30 +131,4 @@ errcode_t ext2fs_atomic_check_device(const struct ext2fs_atomic_devinfo *info,
 	if (info->atomic_max && unit > info->atomic_max)
 		return EXT2_ET_ATOMIC_DEV_MAX;
 	return 0;
-}
-
-/*
- * The unit for a filesystem: the SIZE given (str), or the default for
- * the device.  *unit gets bytes and *log its log2 in blocks;
- * *warn_default: the default was taken for a device without atomic
- * writes.  EXT2_ET_ATOMIC_BAD_SIZE means str did not parse; any other
- * error, that the unit does not fit this superblock.
- */
-errcode_t ext2fs_atomic_choose_unit(const struct ext2_super_block *sb,
-				    const struct ext2fs_atomic_devinfo *dev,
-				    const char *str, unsigned long long *unit,
-				    unsigned int *log, int *warn_default)
-{
-	errcode_t err;
-
-	*warn_default = 0;
-	if (str) {
-		err = ext2fs_atomic_parse_size(str, unit);
-		if (err)
-			return err;
-	} else {
-		*unit = ext2fs_atomic_default_unit(dev, EXT2_BLOCK_SIZE(sb),
-						   warn_default);
-	}
-	return ext2fs_atomic_bytes_to_log(sb, *unit, log);
 }

@@ -264,30 +264,6 @@ void ext2fs_atomic_describe_repair(const struct ext2fs_atomic_repair_stats *rs,
 				   char *buf, size_t size);
 
 /*
- * The device under a filesystem (atomic_dev.c)
- */
-struct ext2fs_atomic_devinfo {
-	int			is_blockdev;
-	unsigned long long	size;		/* regular files only */
-	unsigned long long	atomic_min;	/* bytes; 0: no atomic writes */
-	unsigned long long	atomic_max;
-	unsigned long long	start;		/* partition start, bytes */
-	long long		align_offset;	/* libblkid, bytes */
-};
-
-errcode_t ext2fs_atomic_probe_device(const char *path,
-				     struct ext2fs_atomic_devinfo *info);
-unsigned long long ext2fs_atomic_default_unit(
-		const struct ext2fs_atomic_devinfo *info,
-		unsigned int blocksize, int *warn);
-errcode_t ext2fs_atomic_choose_unit(const struct ext2_super_block *sb,
-				    const struct ext2fs_atomic_devinfo *dev,
-				    const char *str, unsigned long long *unit,
-				    unsigned int *log, int *warn_default);
-errcode_t ext2fs_atomic_check_device(const struct ext2fs_atomic_devinfo *info,
-				     unsigned long long unit, int *no_atomic);
-
-/*
  * Flag names (atomic_flags.c): every inode flag chattr, lsattr and
  * debugfs know, with its letter and long name, in lsattr's column order.
  */
