@@ -406,6 +406,7 @@ void e2fsck_pass_atomic(e2fsck_t ctx)
 	    !(ctx->atomic_inodes && ext2fs_u32_list_count(ctx->atomic_inodes)))
 		return;
 
+	ext2fs_atomic_init();	/* the library's error messages */
 	memset(&ap, 0, sizeof(ap));
 	ap.ctx = ctx;
 	clear_problem_context(&pctx);

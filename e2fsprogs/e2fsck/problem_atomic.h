@@ -37,7 +37,7 @@
 	/* Atomic_Write flag on an inode of the wrong type */
 	{ PR_A_FLAG_BAD_TYPE,
 	  N_("@i %i (%It) has the Atomic_Write flag set, which only regular "
-	     "files and @ds may carry.  "),
+	     "files and directories may carry.  "),
 	  PROMPT_CLEAR_FLAG, PR_PREEN_OK, 0, 0, 0 },
 
 	/* Atomic_Write flag on a block-mapped file */
