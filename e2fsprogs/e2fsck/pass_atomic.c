@@ -47,6 +47,7 @@ struct atomic_pass {
 	ext2fs_atomic_alloc_t	ac;	/* opened at the first relocation */
 	int			feature;	/* and a valid unit */
 	int			marked;	/* not clean, on disk */
+	int			may_move;	/* nothing left unfixed before */
 };
 
 struct window_list {
@@ -336,6 +337,12 @@ static void check_windows(struct atomic_pass *ap, ext2_ino_t ino,
 		pctx.blk2 = w.v[i].first_window + w.v[i].nr_windows - 1;
 		describe_problems(w.v[i].problems, problems, sizeof(problems));
 		pctx.str = problems;
+		if (!ap->may_move) {
+			/* A relocation allocates from the block bitmap. */
+			fix_problem(ap->ctx, PR_A_WINDOW_NOT_MOVED, &pctx);
+			ext2fs_unmark_valid(ap->ctx->fs);
+			continue;
+		}
 		if (!fix_problem(ap->ctx, PR_A_WINDOW_BROKEN, &pctx))
 			continue;
 		begin_repair(ap);
@@ -409,6 +416,13 @@ void e2fsck_pass_atomic(e2fsck_t ctx)
 	ext2fs_atomic_init();	/* the library's error messages */
 	memset(&ap, 0, sizeof(ap));
 	ap.ctx = ctx;
+	/*
+	 * A problem left unfixed (say, pass 5's bitmap differences) makes
+	 * the block bitmap unsure: windows are then reported, not moved.
+	 * -n moves nothing anyway and reports them as usual.
+	 */
+	ap.may_move = ext2fs_test_valid(fs) ||
+		(ctx->options & E2F_OPT_READONLY);
 	clear_problem_context(&pctx);
 	if (!(ctx->options & E2F_OPT_PREEN))
 		fix_problem(ctx, PR_A_PASS_HEADER, &pctx);

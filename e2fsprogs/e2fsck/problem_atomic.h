@@ -82,3 +82,10 @@
 	{ PR_A_INODE_ERROR,
 	  N_("Error during the atomic write checks of @i %i: %m\n"),
 	  PROMPT_NONE, PR_FATAL, 0, 0, 0 },
+
+	/* Broken windows not moved: problems left unfixed before */
+	{ PR_A_WINDOW_NOT_MOVED,
+	  N_("@i %i, atomic write window(s) %b-%c break the alignment rule "
+	     "(%s); not relocated while earlier problems are left unfixed "
+	     "(the @b @B may be wrong).\n"),
+	  PROMPT_NONE, 0, 0, 0, 0 },

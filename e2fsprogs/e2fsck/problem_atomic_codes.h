@@ -50,4 +50,7 @@
 /* Error while checking or repairing an atomic inode */
 #define PR_A_INODE_ERROR		0x0A000D
 
+/* Broken windows left: problems left unfixed make the bitmaps unsure */
+#define PR_A_WINDOW_NOT_MOVED		0x0A000E
+
 #endif /* E2FSCK_PROBLEM_ATOMIC_CODES_H */
