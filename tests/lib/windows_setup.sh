@@ -2,11 +2,12 @@
 # windows_setup.sh --- the f_windows_* image: one file per way of
 # breaking the rule, plus a valid file and a deep extent tree.
 # $BS is the block size, $UNIT the unit in blocks (16 here: the deep
-# file is built for a 16-block unit).
+# file is built for a 16-block unit).  $WINDOWS_SIZE: mke2fs' size
+# (and options before it; default 64M).
 setup_windows() {
 	local u=$UNIT bs=$BS
 	"$MKE2FS" -q -F -t ext4 -b $bs -O atomic_write \
-		-E atomic_write_unit=$((u * bs)) -U $FIXED_UUID img 64M \
+		-E atomic_write_unit=$((u * bs)) -U $FIXED_UUID img ${WINDOWS_SIZE:-64M} \
 		> /dev/null 2>&1 || exit 1
 	T=$ATOMIC_TOOL
 	$T create img valid 4 $((4 * u * bs)) 1
