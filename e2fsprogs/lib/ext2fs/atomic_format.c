@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,21 +72,6 @@ errcode_t ext2fs_atomic_check_super(const struct ext2_super_block *sb)
 		return ext2fs_atomic_get_log_unit(sb) ?
 			EXT2_ET_ATOMIC_UNIT_WITHOUT_FEATURE : 0;
 	return ext2fs_atomic_validate_unit(sb, ext2fs_atomic_get_log_unit(sb));
-}
-
-/*
- * What libext2fs 1.47.0 trusts without checking and then overruns its
- * bitmap buffers with (found by fuzzing Pass A): the first data block
- * is 1 with 1 KiB blocks and no bigalloc, 0 otherwise, as mke2fs and
- * the kernel have it.  Call before ext2fs_read_bitmaps().
- */
-errcode_t ext2fs_atomic_check_geometry(const struct ext2_super_block *sb)
-{
-	int one = sb->s_log_block_size == 0 &&
-		  !(sb->s_feature_ro_compat & EXT4_FEATURE_RO_COMPAT_BIGALLOC);
-
-	return sb->s_first_data_block == (__u32) one ? 0 :
-		EXT2_ET_CORRUPT_SUPERBLOCK;
 }
 
 /* U in blocks; 1 (the rule is always true) when the feature is off. */
@@ -214,28 +200,15 @@ errcode_t ext2fs_atomic_inode_valid(ext2_filsys fs,
 	return 0;
 }
 
-/*
- * Read only the superblock of device (the primary, or the copy at block
- * superblock of size blocksize), checksum errors and all: the front ends
- * look at it to decide whether a filesystem is theirs to handle.  flags
- * adds to the base set (EXT2_FLAG_JOURNAL_DEV_OK, _IMAGE_FILE...).
- */
-errcode_t ext2fs_atomic_read_super(const char *device, int flags,
-				   blk64_t superblock, unsigned int blocksize,
-				   struct ext2_super_block *sb)
+/* The unit for messages: "65536 bytes (16 blocks)". */
+void ext2fs_atomic_describe_unit(const struct ext2_super_block *sb,
+				 char *buf, size_t size)
 {
-	ext2_filsys fs;
-	errcode_t retval;
+	unsigned long long blocks = 1ULL <<
+		(ext2fs_atomic_get_log_unit(sb) & 31);
 
-	retval = ext2fs_open(device, flags | EXT2_FLAG_64BITS |
-			     EXT2_FLAG_SUPER_ONLY | EXT2_FLAG_FORCE |
-			     EXT2_FLAG_IGNORE_CSUM_ERRORS, superblock,
-			     blocksize, unix_io_manager, &fs);
-	if (retval)
-		return retval;
-	memcpy(sb, fs->super, sizeof(*sb));
-	ext2fs_free(fs);
-	return 0;
+	snprintf(buf, size, "%llu bytes (%llu block%s)",
+		 blocks * EXT2_BLOCK_SIZE(sb), blocks, blocks == 1 ? "" : "s");
 }
 
 /*

@@ -317,17 +317,16 @@ static errcode_t move_split(ext2fs_atomic_alloc_t ac, ext2_ino_t ino,
 }
 
 /*
- * Move windows [first, first + n) of inode ino to aligned runs below
- * limit (0: anywhere), preferring goal (0: near the old blocks), in
- * pieces of at most one maximal extent, so that a single interrupted
- * move leaves little to redo.  inode (may be NULL) is kept up to date.
+ * Move windows [first, first + n) of inode ino to aligned runs near
+ * their old blocks, in pieces of at most one maximal extent, so that a
+ * single interrupted move leaves little to redo.  inode (may be NULL) is
+ * kept up to date.
  */
-errcode_t ext2fs_atomic_relocate_range2(ext2fs_atomic_alloc_t ac,
-					ext2_ino_t ino,
-					struct ext2_inode *inode,
-					__u64 first, __u64 n,
-					blk64_t goal, blk64_t limit,
-					struct ext2fs_atomic_reloc_stats *st)
+errcode_t ext2fs_atomic_relocate_range(ext2fs_atomic_alloc_t ac,
+				       ext2_ino_t ino,
+				       struct ext2_inode *inode,
+				       __u64 first, __u64 n,
+				       struct ext2fs_atomic_reloc_stats *st)
 {
 	ext2_filsys fs = ext2fs_atomic_alloc_fs(ac);
 	__u64 per_move = EXT_INIT_MAX_LEN / ext2fs_atomic_unit_blocks(fs);
@@ -344,21 +343,9 @@ errcode_t ext2fs_atomic_relocate_range2(ext2fs_atomic_alloc_t ac,
 	}
 	for (w = 0; w < n && !retval; w += k) {
 		k = n - w < per_move ? n - w : per_move;
-		retval = move_split(ac, ino, inode, first + w, k, goal, limit,
-				    st);
+		retval = move_split(ac, ino, inode, first + w, k, 0, 0, st);
 	}
 	return atomic_end(ac, retval);
-}
-
-/* Move windows anywhere, near their old blocks. */
-errcode_t ext2fs_atomic_relocate_range(ext2fs_atomic_alloc_t ac,
-				       ext2_ino_t ino,
-				       struct ext2_inode *inode,
-				       __u64 first, __u64 n,
-				       struct ext2fs_atomic_reloc_stats *st)
-{
-	return ext2fs_atomic_relocate_range2(ac, ino, inode, first, n, 0, 0,
-					     st);
 }
 
 /* Repair every window of inode ino that breaks the rule. */
@@ -397,76 +384,4 @@ errcode_t ext2fs_atomic_relocate_inode(ext2fs_atomic_alloc_t ac,
 cleanup:
 	ext2fs_free_mem(&bl.v);
 	return atomic_end(ac, retval);
-}
-
-struct repair_scan {
-	ext2fs_atomic_alloc_t			ac;
-	struct ext2fs_atomic_repair_stats	*rs;
-	errcode_t				err;
-};
-
-static int repair_one(ext2_filsys fs, ext2_ino_t ino,
-		      struct ext2_inode *inode, void *priv)
-{
-	struct repair_scan *r = priv;
-	__u64 bad = 0, before = r->rs->reloc.windows_moved;
-
-	if (!LINUX_S_ISREG(inode->i_mode) ||
-	    ext2fs_atomic_check_inode(fs, ino, inode, NULL, NULL, &bad) ||
-	    !bad)
-		return 0;
-	r->err = ext2fs_atomic_relocate_inode(r->ac, ino, NULL, NULL,
-					      &r->rs->reloc);
-	if (r->err) {
-		r->rs->failed_ino = ino;
-		return 1;
-	}
-	r->rs->files += r->rs->reloc.windows_moved > before;
-	return 0;
-}
-
-/*
- * Check every atomic file and relocate every window that breaks the
- * rule (after a stock program moved blocks).  On failure rs->failed_ino
- * names the file that could not be repaired; nothing is cleared.
- */
-errcode_t ext2fs_atomic_repair_all(ext2fs_atomic_alloc_t ac,
-				   struct ext2fs_atomic_repair_stats *rs)
-{
-	struct repair_scan r = { ac, rs, 0 };
-	errcode_t retval;
-
-	memset(rs, 0, sizeof(*rs));
-	atomic_begin(ac);
-	retval = ext2fs_atomic_scan_inodes(ext2fs_atomic_alloc_fs(ac),
-					   repair_one, &r);
-	return atomic_end(ac, retval ? retval : r.err);
-}
-
-/*
- * ext2fs_atomic_repair_all() on a filesystem that is not open: open it
- * read-write through io (NULL: the unix manager), repair, close.
- */
-errcode_t ext2fs_atomic_repair_device(const char *device, io_manager io,
-				      struct ext2fs_atomic_repair_stats *rs)
-{
-	ext2fs_atomic_alloc_t ac = NULL;
-	ext2_filsys fs = NULL;
-	errcode_t retval, err2;
-
-	memset(rs, 0, sizeof(*rs));
-	retval = ext2fs_open(device, EXT2_FLAG_64BITS | EXT2_FLAG_RW, 0, 0,
-			     io ? io : unix_io_manager, &fs);
-	if (retval)
-		return retval;
-	retval = ext2fs_read_bitmaps(fs);
-	if (!retval)
-		retval = ext2fs_atomic_alloc_open(fs, &ac);
-	if (!retval)
-		retval = ext2fs_atomic_repair_all(ac, rs);
-	err2 = ext2fs_atomic_alloc_close(ac);
-	if (!retval)
-		retval = err2;
-	err2 = ext2fs_close_free(&fs);
-	return retval ? retval : err2;
 }

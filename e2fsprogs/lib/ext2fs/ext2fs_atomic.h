@@ -40,7 +40,6 @@ void ext2fs_atomic_set_log_unit(struct ext2_super_block *sb, __u8 log_unit);
 errcode_t ext2fs_atomic_validate_unit(const struct ext2_super_block *sb,
 				      unsigned int log_unit);
 errcode_t ext2fs_atomic_check_super(const struct ext2_super_block *sb);
-errcode_t ext2fs_atomic_check_geometry(const struct ext2_super_block *sb);
 blk64_t ext2fs_atomic_unit_blocks(ext2_filsys fs);
 errcode_t ext2fs_atomic_enable(ext2_filsys fs, unsigned int log_unit);
 void ext2fs_atomic_disable(ext2_filsys fs);
@@ -49,10 +48,9 @@ errcode_t ext2fs_atomic_parse_size(const char *str,
 errcode_t ext2fs_atomic_bytes_to_log(const struct ext2_super_block *sb,
 				     unsigned long long bytes,
 				     unsigned int *log_unit);
-errcode_t ext2fs_atomic_read_super(const char *device, int flags,
-				   blk64_t superblock, unsigned int blocksize,
-				   struct ext2_super_block *sb);
 int ext2fs_atomic_inode_flagged(const struct ext2_inode *inode);
+void ext2fs_atomic_describe_unit(const struct ext2_super_block *sb,
+				 char *buf, size_t size);
 errcode_t ext2fs_atomic_inode_valid(ext2_filsys fs,
 				    const struct ext2_inode *inode);
 
@@ -188,28 +186,12 @@ errcode_t ext2fs_atomic_relocate_range(ext2fs_atomic_alloc_t ac,
 				       struct ext2_inode *inode,
 				       __u64 first, __u64 n,
 				       struct ext2fs_atomic_reloc_stats *st);
-errcode_t ext2fs_atomic_relocate_range2(ext2fs_atomic_alloc_t ac,
-					ext2_ino_t ino,
-					struct ext2_inode *inode,
-					__u64 first, __u64 n,
-					blk64_t goal, blk64_t limit,
-					struct ext2fs_atomic_reloc_stats *st);
 errcode_t ext2fs_atomic_relocate_inode(ext2fs_atomic_alloc_t ac,
 				       ext2_ino_t ino,
 				       ext2fs_atomic_progress_func progress,
 				       void *priv,
 				       struct ext2fs_atomic_reloc_stats *st);
 
-struct ext2fs_atomic_repair_stats {
-	struct ext2fs_atomic_reloc_stats reloc;
-	__u64		files;		/* files with a window moved */
-	ext2_ino_t	failed_ino;	/* the file that could not be repaired */
-};
-
-errcode_t ext2fs_atomic_repair_all(ext2fs_atomic_alloc_t ac,
-				   struct ext2fs_atomic_repair_stats *rs);
-errcode_t ext2fs_atomic_repair_device(const char *device, io_manager io,
-				      struct ext2fs_atomic_repair_stats *rs);
 
 /*
  * Shrinking (atomic_shrink.c)
@@ -249,35 +231,6 @@ errcode_t ext2fs_atomic_scan_inodes(ext2_filsys fs,
 				    ext2fs_atomic_inode_func func,
 				    void *priv);
 errcode_t ext2fs_atomic_count_inodes(ext2_filsys fs, ext2_ino_t *count);
-
-/*
- * Command-line words and printing (atomic_opts.c)
- */
-int ext2fs_atomic_strip_feature(char *list, int *state);
-int ext2fs_atomic_strip_unit_opt(char *list, char **value);
-void ext2fs_atomic_describe_unit(const struct ext2_super_block *sb,
-				 char *buf, size_t size);
-void ext2fs_atomic_describe_valid_units(const struct ext2_super_block *sb,
-					char *buf, size_t size);
-void ext2fs_atomic_describe_repair(const struct ext2fs_atomic_repair_stats *rs,
-				   errcode_t err, const char *device,
-				   char *buf, size_t size);
-
-/*
- * Flag names (atomic_flags.c): every inode flag chattr, lsattr and
- * debugfs know, with its letter and long name, in lsattr's column order.
- */
-struct ext2fs_atomic_flag_name {
-	__u32		flag;
-	char		letter;
-	const char	*name;
-	int		settable;	/* chattr may change it */
-};
-
-extern const struct ext2fs_atomic_flag_name ext2fs_atomic_flag_names[];
-__u32 ext2fs_atomic_flag_of_letter(int letter);
-void ext2fs_atomic_print_flags(FILE *f, unsigned long flags, int long_form);
-void ext2fs_atomic_describe_flags(__u32 flags, char *buf, size_t size);
 
 /*
  * The on-disk inode flags of a file on a mounted filesystem
