@@ -398,6 +398,32 @@ static int windows_fit(const char *cmd, const char *name, ext2_ino_t ino,
 }
 
 /*
+ * The common start of fallocate and punch on an atomic file: argv[1]
+ * is an atomic file (else the stock request runs, and 0 is returned),
+ * writable, and argv[2] (and argv[3], when given) are logical blocks.
+ * Returns the inode number, 0 when the request is done or refused.
+ */
+static ext2_ino_t atomic_range_args(int argc, char **argv, int sci_idx,
+				    void *infop,
+				    void (*stock)(int, char **, int, void *),
+				    struct ext2_inode *inode, blk64_t *start,
+				    blk64_t *end)
+{
+	ext2_ino_t ino;
+
+	if ((argc != 3 && argc != 4) || !atomic_target(argv[1], inode)) {
+		stock(argc, argv, sci_idx, infop);
+		return 0;
+	}
+	ino = writable_file(argc, argv, 3, 4, "<file> start_blk [end_blk]",
+			    inode);
+	if (!ino || strtoblk(argv[0], argv[2], "logical block", start) ||
+	    (argc == 4 && strtoblk(argv[0], argv[3], "logical block", end)))
+		return 0;
+	return ino;
+}
+
+/*
  * fallocate <file> start_blk end_blk on an atomic file: every window
  * the range touches that is not mapped gets an aligned run, unwritten.
  */
@@ -408,14 +434,9 @@ void do_atomic_fallocate(int argc, char **argv, int sci_idx, void *infop)
 	ext2_ino_t ino;
 	errcode_t err;
 
-	if ((argc != 3 && argc != 4) || !atomic_target(argv[1], &inode)) {
-		do_fallocate(argc, argv, sci_idx, infop);
-		return;
-	}
-	ino = writable_file(argc, argv, 3, 4, "<file> start_blk [end_blk]",
-			    &inode);
-	if (!ino || strtoblk(argv[0], argv[2], "logical block", &start) ||
-	    (argc == 4 && strtoblk(argv[0], argv[3], "logical block", &end)))
+	ino = atomic_range_args(argc, argv, sci_idx, infop, do_fallocate,
+				&inode, &start, &end);
+	if (!ino)
 		return;
 	if (argc == 3 || end < start) {
 		com_err(argv[0], 0, _("%s is an atomic file: give an end_blk "
@@ -450,14 +471,9 @@ void do_atomic_punch(int argc, char **argv, int sci_idx, void *infop)
 	ext2_ino_t ino;
 	errcode_t err, err2;
 
-	if ((argc != 3 && argc != 4) || !atomic_target(argv[1], &inode)) {
-		do_punch(argc, argv, sci_idx, infop);
-		return;
-	}
-	ino = writable_file(argc, argv, 3, 4, "<file> start_blk [end_blk]",
-			    &inode);
-	if (!ino || strtoblk(argv[0], argv[2], "logical block", &start) ||
-	    (argc == 4 && strtoblk(argv[0], argv[3], "logical block", &end)))
+	ino = atomic_range_args(argc, argv, sci_idx, infop, do_punch,
+				&inode, &start, &end);
+	if (!ino)
 		return;
 	if (end < start) {
 		do_punch(argc, argv, sci_idx, infop);	/* punches nothing */
