@@ -63,10 +63,15 @@ crash-sweep: all
 check-vm: all
 	$(MAKE) -C kernel check-vm
 
+# A Debian 12 booted with systemd under qemu, with our packages installed
+# (tests/debian/run; builds or reuses the packages and the images).
+check-debian: all
+	bash tests/debian/run
+
 clean:
 	$(MAKE) -C tests clean
 	$(MAKE) -C bench clean
 	rm -rf build
 
 .PHONY: all e2fsprogs stock install check check-tools suite valgrind fuzz crash-sweep \
-	check-vm clean
+	check-vm check-debian clean
