@@ -6,6 +6,7 @@
 #   make check        our tests, then e2fsprogs' own suite against the build
 #   make install DESTDIR=DIR   install the build, as e2fsprogs installs
 #   make SANITIZE=1 check    the same with ASan and UBSan
+#   make deb          Debian packages of it (scripts/build-deb, doc/debian.md)
 # See README.md for the rest (valgrind, crash-sweep, fuzz, check-vm).
 
 top_builddir	= .
@@ -41,6 +42,11 @@ install: e2fsprogs
 		     "replace the distribution's e2fsprogs files in /)"; exit 2; fi
 	$(MAKE) -C $(E2BUILD) install DESTDIR=$(abspath $(DESTDIR))
 
+# Debian binary packages, by Debian's own packaging; prints their directory
+# (in the cache) last.
+deb:
+	E2ATOMIC_CACHE=$(E2ATOMIC_CACHE) JOBS=$(JOBS) bash scripts/build-deb
+
 check: all
 	$(MAKE) -C tests check
 
@@ -73,5 +79,5 @@ clean:
 	$(MAKE) -C bench clean
 	rm -rf build
 
-.PHONY: all e2fsprogs stock install check check-tools suite valgrind fuzz crash-sweep \
-	check-vm check-debian clean
+.PHONY: all e2fsprogs stock install deb check check-tools suite valgrind \
+	fuzz crash-sweep check-vm check-debian clean
