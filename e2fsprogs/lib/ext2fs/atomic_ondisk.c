@@ -8,6 +8,12 @@
  * /sys/dev/block/MAJOR:MINOR, opened read-only with libext2fs, and kept
  * open for the next file of the same filesystem.  A filesystem without
  * atomic_write is remembered as such and costs one superblock read.
+ *
+ * Nothing read is kept between two questions (unix_io's block cache is
+ * off, libext2fs' inode cache is flushed): the filesystem is mounted
+ * and its kernel changes the inodes, so chattr's "is the flag still
+ * there?" after clearing it must see the kernel's latest write, not a
+ * block read for an earlier file of the same inode table block.
  */
 
 #include <stdio.h>
@@ -61,8 +67,15 @@ static errcode_t open_dev(struct ext2fs_atomic_ondisk *c, dev_t dev)
 			     unix_io_manager, &c->fs);
 	if (retval)
 		goto errout;
-	if (!ext2fs_atomic_has_feature(c->fs->super))
+	if (!ext2fs_atomic_has_feature(c->fs->super)) {
 		ext2fs_close_free(&c->fs);
+		return 0;
+	}
+	retval = io_channel_set_options(c->fs->io, "cache=off");
+	if (retval) {
+		ext2fs_close_free(&c->fs);
+		goto errout;
+	}
 	return 0;
 errout:
 	c->dev = 0;
@@ -94,6 +107,9 @@ errcode_t ext2fs_atomic_ondisk_flags(ext2fs_atomic_ondisk_t *ctx,
 	}
 	if (!(*ctx)->fs)
 		return 0;
+	retval = ext2fs_flush_icache((*ctx)->fs);
+	if (retval)
+		return retval;
 	retval = ext2fs_read_inode((*ctx)->fs, ino, &inode);
 	if (retval)
 		return retval;
