@@ -70,9 +70,12 @@ check-vm: all
 	$(MAKE) -C kernel check-vm
 
 # A Debian 12 booted with systemd under qemu, with our packages installed
-# (tests/debian/run; builds or reuses the packages and the images).
+# (tests/debian/run; builds or reuses the packages and the images), then
+# the control: the same system with the distribution's e2fsprogs must not
+# come up.
 check-debian: all
 	bash tests/debian/run
+	bash tests/debian/run --stock
 
 clean:
 	$(MAKE) -C tests clean
