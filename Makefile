@@ -77,10 +77,16 @@ check-debian: all
 	bash tests/debian/run
 	bash tests/debian/run --stock
 
+# MariaDB 10.11 with innodb_doublewrite=OFF on an atomic_write filesystem
+# in the same booted Debian (tests/debian/run-mariadb): no plain write
+# command inside its tablespaces, no corrupt page.
+check-mariadb: all
+	bash tests/debian/run-mariadb
+
 clean:
 	$(MAKE) -C tests clean
 	$(MAKE) -C bench clean
 	rm -rf build
 
 .PHONY: all e2fsprogs stock install deb check check-tools suite valgrind \
-	fuzz crash-sweep check-vm check-debian clean
+	fuzz crash-sweep check-vm check-debian check-mariadb clean
