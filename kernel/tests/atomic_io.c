@@ -23,7 +23,9 @@
  *   atomic_io bench MODE DIR THREADS SECONDS SIZE FILESIZE NFILES
  *                                        random SIZE-byte O_DIRECT page
  *                                        writes over NFILES files of
- *                                        FILESIZE bytes (made first);
+ *                                        FILESIZE bytes (made first), or
+ *                                        over the upper half of DIR if
+ *                                        it is a block device;
  *                                        MODE: atomic (RWF_ATOMIC), plain,
  *                                        doublewrite (page to a
  *                                        doublewrite area, fdatasync, page
@@ -47,6 +49,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <pthread.h>
 #include <time.h>
@@ -437,7 +440,7 @@ struct bench {
 	int fds[16], dw_fd;
 	int threads, nfiles;
 	size_t size;
-	long long pages;
+	long long pages, base, dw_base;
 	double seconds;
 	pthread_barrier_t start;
 };
@@ -482,15 +485,18 @@ static void *bench_worker(void *arg)
 		page = (seed >> 17) % b->pages;
 		memset(buf, (w->id * 31 + (int) w->done) & 0xff, b->size);
 		if (!strcmp(b->mode, "atomic")) {
-			ret = pwritev2(fd, &iov, 1, page * b->size, RWF_ATOMIC);
+			ret = pwritev2(fd, &iov, 1, b->base + page * b->size,
+				       RWF_ATOMIC);
 		} else if (!strcmp(b->mode, "plain")) {
-			ret = pwrite(fd, buf, b->size, page * b->size);
+			ret = pwrite(fd, buf, b->size, b->base + page * b->size);
 		} else {
-			ret = pwrite(b->dw_fd, buf, b->size, w->id * b->size);
+			ret = pwrite(b->dw_fd, buf, b->size,
+				     b->dw_base + w->id * b->size);
 			if (ret == (ssize_t) b->size && fdatasync(b->dw_fd))
 				ret = -1;
 			if (ret == (ssize_t) b->size)
-				ret = pwrite(fd, buf, b->size, page * b->size);
+				ret = pwrite(fd, buf, b->size,
+					     b->base + page * b->size);
 		}
 		if (ret != (ssize_t) b->size) {
 			w->err = ret < 0 ? errno : EIO;
@@ -533,6 +539,7 @@ static int do_bench(char **argv)
 	long long total = 0, i, k;
 	double *all, t0, elapsed;
 	char path[4096];
+	struct stat st;
 	int t;
 
 	b.threads = atoi(argv[2]);
@@ -543,6 +550,24 @@ static int do_bench(char **argv)
 	if (b.threads < 1 || b.threads > 64 || b.nfiles < 1 || b.nfiles > 16 ||
 	    !b.pages)
 		return 2;
+	if (!stat(argv[1], &st) && S_ISBLK(st.st_mode)) {
+		/*
+		 * A block device: the pages from its middle on, the
+		 * doublewrite area just below; one descriptor for all.
+		 */
+		b.fds[0] = open(argv[1], O_RDWR | O_DIRECT);
+		if (b.fds[0] >= 0)
+			b.base = (lseek(b.fds[0], 0, SEEK_END) / 2) & ~65535LL;
+		b.dw_base = b.base - b.threads * b.size;
+		if (b.fds[0] < 0 || b.dw_base < 0) {
+			printf("setup: %s\n", strerror(errno));
+			return 1;
+		}
+		for (t = 1; t < b.nfiles; t++)
+			b.fds[t] = b.fds[0];
+		b.dw_fd = b.fds[0];
+		goto run;
+	}
 	for (t = 0; t < b.nfiles; t++) {
 		snprintf(path, sizeof(path), "%s/bench%d", argv[1], t);
 		b.fds[t] = open_bench_file(path, b.pages * b.size);
@@ -557,6 +582,7 @@ static int do_bench(char **argv)
 		printf("setup: %s\n", strerror(errno));
 		return 1;
 	}
+run:
 	pthread_barrier_init(&b.start, NULL, b.threads + 1);
 	for (t = 0; t < b.threads; t++) {
 		w[t] = (struct worker) { .b = &b, .id = t, .cap = 1 << 20 };

@@ -113,50 +113,9 @@ extents() {
 }
 
 # wire TRACE EXTENTS: the write commands of TRACE that land inside
-# EXTENTS, as "ATOMIC-COUNT ATOMIC-BLOCKS PLAIN-COUNT PLAIN-BLOCKS
-# NOT-WHOLE" (NOT-WHOLE: atomic commands that are not whole 16 KiB
-# windows).
+# EXTENTS (kernel/tests/wire.awk, copied into the share): "ATOMIC-COUNT
+# ATOMIC-BLOCKS PLAIN-COUNT PLAIN-BLOCKS NOT-WHOLE" (NOT-WHOLE: atomic
+# commands that are not whole 16 KiB windows).
 wire() {
-	awk '
-	function hex(s,   i, n) {
-		n = 0
-		for (i = 1; i <= length(s); i++)
-			n = n * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
-		return n
-	}
-	function num(a, b,   i, n) {
-		n = 0
-		for (i = a; i <= b; i++)
-			n = n * 256 + hex(c[i])
-		return n
-	}
-	FILENAME == ARGV[1] {
-		for (b = $1; b < $1 + $2; b++)
-			mine[b] = 1
-		next
-	}
-	/raw=/ {
-		r = $0
-		sub(/.*raw=/, "", r)
-		sub(/\).*/, "", r)
-		n = split(r, f, " ")
-		for (i = 1; i <= n; i++)
-			c[i - 1] = f[i]
-		if (c[0] == "9c") { lba = num(2, 9); len = num(12, 13) }
-		else if (c[0] == "8a") { lba = num(2, 9); len = num(10, 13) }
-		else { lba = num(2, 5); len = num(7, 8) }
-		for (b = lba; b < lba + len; b++)
-			if (b in mine)
-				break
-		if (b == lba + len)
-			next
-		if (c[0] == "9c") {
-			an++; ab += len
-			if (lba % 4 || len % 4)
-				bad++
-		} else {
-			pn++; pb += len
-		}
-	}
-	END { print an + 0, ab + 0, pn + 0, pb + 0, bad + 0 }' "$2" "$1"
+	awk -v wb=4 -f /host/scenarios/wire.awk "$2" "$1"
 }
