@@ -155,6 +155,20 @@ deb_blank_volumes() {
 	$B/misc/mke2fs -q -F -t ext4 -L plain "$work/plain.img" 64M > /dev/null
 }
 
+# deb_guest LIST DIR: what the runners with their own package list need
+# before they boot: the tools, the system with LIST's packages added,
+# the work directory with DIR's scenarios (and the wire reader,
+# kernel/tests/wire.awk) in the share, empty data volumes.  Build output
+# goes to stderr: a benchmark's stdout is its table.
+deb_guest() {
+	deb_deps >&2
+	deb_system "$1" >&2
+	deb_workdir
+	cp -r "$2"/. "$share/scenarios/"
+	cp kernel/tests/wire.awk "$share/scenarios/"
+	deb_blank_volumes
+}
+
 # print_times: the build steps' wall times, as a table.
 print_times() {
 	echo "| step | wall time |"

@@ -18,9 +18,10 @@ SB_TABLES=${SB_TABLES:-4}
 SB_ROWS=${SB_ROWS:-40000}
 SB_THREADS=${SB_THREADS:-4}
 
-# db_disk: load scsi_debug (4 KiB sectors, atomic writes of 4 to 64 KiB,
-# no delay), print its device.
-db_disk() {
+# atomic_disk: load scsi_debug (4 KiB sectors, atomic writes of 4 to 64
+# KiB, no delay), print its device.  (bench/run-write-profile's guest
+# uses it too.)
+atomic_disk() {
 	modprobe scsi_debug dev_size_mb=1024 sector_size=4096 atomic_wr=1 \
 		atomic_wr_max_length=16 atomic_wr_gran=1 atomic_wr_align=1 \
 		delay=0 || return 1
@@ -100,6 +101,15 @@ trace_off() {
 	cat $TRACE/trace > "$1"
 	grep -q 'LOST' "$1" && echo "the trace lost events"
 	echo > $TRACE/trace
+}
+
+# tablespaces: InnoDB's tablespace files in $DATADIR, sorted: the system
+# tablespace, undo tablespaces, one file per table.  (The temporary
+# tablespace ibtmp1 is gone after a shutdown; the redo log ib_logfile0
+# is not made of pages.)
+tablespaces() {
+	find $DATADIR -name 'ibdata*' -o -name 'undo[0-9]*' -o -name '*.ibd' |
+		sort
 }
 
 # extents FILE...: "first-block count" of each extent of each FILE (4 KiB
