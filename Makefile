@@ -83,10 +83,25 @@ check-debian: all
 check-mariadb: all
 	bash tests/debian/run-mariadb
 
+# fstests (doc/fstests.md): long TCG runs, not in CI; their results are
+# committed in tests/fstests/results.
+check-fstests: all
+	bash tests/fstests/run atomic
+	bash tests/fstests/run --unpatched atomic
+	bash tests/fstests/expect tests/fstests/results/atomic-patched \
+		tests/fstests/atomic.expect
+
+check-fstests-regress: all
+	bash tests/fstests/run --unpatched regress
+	bash tests/fstests/run regress
+	bash tests/fstests/compare tests/fstests/results/regress-unpatched \
+		tests/fstests/results/regress-patched
+
 clean:
 	$(MAKE) -C tests clean
 	$(MAKE) -C bench clean
 	rm -rf build
 
 .PHONY: all e2fsprogs stock install deb check check-tools suite valgrind \
-	fuzz crash-sweep check-vm check-debian check-mariadb clean
+	fuzz crash-sweep check-vm check-debian check-mariadb check-fstests \
+	check-fstests-regress clean
