@@ -10,7 +10,7 @@
  *   atomic_io fsxget FILE | fsxset FILE HEX   the same through
  *                                        FS_IOC_FSGETXATTR/FSSETXATTR
  *   atomic_io falloc FILE MODE OFF LEN   MODE: collapse, insert, punch,
- *                                        zero, keep
+ *                                        zero, keep, size (mode 0)
  *   atomic_io moveext ORIG DONOR         EXT4_IOC_MOVE_EXT of one block
  *   atomic_io pwrite FILE OFF LEN [MODE] a plain write; MODE: direct
  *                                        (default), buffered, mmap
@@ -193,6 +193,7 @@ static int do_falloc(const char *path, const char *mode, long long off,
 	static const struct { const char *name; int mode; } modes[] = {
 		{ "collapse", 0x08 }, { "insert", 0x20 },
 		{ "punch", 0x02 | 0x01 }, { "zero", 0x10 }, { "keep", 0x01 },
+		{ "size", 0 },
 	};
 	unsigned int i;
 	int fd = open(path, O_RDWR);
