@@ -94,8 +94,10 @@ check-fstests: all
 check-fstests-regress: all
 	bash tests/fstests/run --unpatched regress
 	bash tests/fstests/run regress
-	bash tests/fstests/compare tests/fstests/results/regress-unpatched \
-		tests/fstests/results/regress-patched
+	bash -o pipefail -c 'bash tests/fstests/compare \
+		tests/fstests/results/regress-unpatched \
+		tests/fstests/results/regress-patched | \
+		tee tests/fstests/results/regress-compare.md'
 
 clean:
 	$(MAKE) -C tests clean
